@@ -1,0 +1,1 @@
+# packaging: make deb, make rpm

@@ -1,0 +1,1 @@
+# artifact module: sources and unit tests (see Makefile.am)

@@ -1,0 +1,1 @@
+# config module: sources and unit tests (see Makefile.am)

@@ -1,0 +1,1 @@
+# ctl module: sources and unit tests (see Makefile.am)

@@ -1,0 +1,1 @@
+# daemon module: sources and unit tests (see Makefile.am)

@@ -1,0 +1,1 @@
+# notation module: sources and unit tests (see Makefile.am)

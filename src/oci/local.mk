@@ -1,0 +1,1 @@
+# oci module: sources and unit tests (see Makefile.am)

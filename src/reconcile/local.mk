@@ -1,0 +1,1 @@
+# reconcile module: sources and unit tests (see Makefile.am)

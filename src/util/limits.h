@@ -1,0 +1,85 @@
+/*
+ * limits.h - every size, count, depth, timeout and retry bound ferry enforces.
+ *
+ * Owned by util. Every module checks input against these names where the data
+ * enters the process; nothing else in the tree hard-codes a limit.
+ */
+#ifndef FERRY_UTIL_LIMITS_H
+#define FERRY_UTIL_LIMITS_H
+
+#define FERRY_KiB (1024ULL)
+#define FERRY_MiB (1024ULL * 1024ULL)
+#define FERRY_GiB (1024ULL * 1024ULL * 1024ULL)
+
+/* Configuration input */
+#define LIMIT_CONFIG_FILE_BYTES       (4 * FERRY_MiB)  /* one YAML file */
+#define LIMIT_CONFIG_FILES            4096             /* YAML files under the config dir */
+#define LIMIT_CONFIG_DIR_DEPTH        16               /* sub-directory nesting */
+#define LIMIT_CONFIG_DOCUMENTS        1024             /* documents per file */
+#define LIMIT_CONFIG_OBJECTS          4096             /* objects in the whole config */
+#define LIMIT_YAML_DEPTH              32               /* nesting of mappings/sequences */
+#define LIMIT_YAML_NODES              100000           /* nodes per document */
+#define LIMIT_SECRET_VALUE_BYTES      (1 * FERRY_MiB)  /* one decoded Secret value */
+#define LIMIT_SECRET_KEYS             256              /* keys per Secret */
+#define LIMIT_NAME_LEN                253              /* metadata.name (DNS-1123 subdomain) */
+#define LIMIT_NAMESPACE_LEN           63               /* metadata.namespace (DNS-1123 label) */
+#define LIMIT_URL_LEN                 2048             /* spec.url, proxy address */
+
+/* JSON documents parsed by ferry (manifests, indexes, envelopes, status) */
+#define LIMIT_JSON_DEPTH              64
+
+/* Registry protocol */
+#define LIMIT_MANIFEST_BYTES          (4 * FERRY_MiB)  /* image manifest / index (OCI & notation) */
+#define LIMIT_INDEX_MANIFESTS         1024             /* entries of an image index considered */
+#define LIMIT_MANIFEST_LAYERS         1024             /* layers of a manifest considered */
+#define LIMIT_TAG_LIST_BYTES          (4 * FERRY_MiB)  /* one page of /tags/list */
+#define LIMIT_TAG_LIST_PAGES          100              /* pages followed via Link */
+#define LIMIT_TAGS_TOTAL              100000           /* tags considered for semver */
+#define LIMIT_REFERRERS_PAGES         100              /* referrers pages followed via Link */
+#define LIMIT_HTTP_HEADER_BYTES       (64 * FERRY_KiB) /* all response headers of one request */
+#define LIMIT_HTTP_ERROR_BODY_BYTES   (16 * FERRY_KiB) /* error body kept for messages */
+#define LIMIT_TOKEN_RESPONSE_BYTES    (1 * FERRY_MiB)  /* bearer token endpoint response */
+#define LIMIT_REDIRECTS               10
+#define LIMIT_BLOB_BYTES              (8 * FERRY_GiB)  /* one layer blob */
+
+/* Notation */
+#define LIMIT_SIGNATURE_MANIFEST_BYTES (4 * FERRY_MiB)
+#define LIMIT_SIGNATURE_ENVELOPE_BYTES (32 * FERRY_MiB)
+#define LIMIT_SIGNATURES_DEFAULT      3                /* Flux's MaxSignatureAttempts */
+#define LIMIT_CERT_CHAIN_LEN          16               /* certificates in an envelope chain */
+#define LIMIT_TRUST_CERTS             1024             /* certificates in one trust bundle */
+#define LIMIT_CBOR_DEPTH              16
+#define LIMIT_CBOR_ITEMS              4096             /* map/array entries in one envelope */
+#define LIMIT_OCSP_RESPONSE_BYTES     (20 * FERRY_KiB)
+#define LIMIT_CRL_BYTES               (32 * FERRY_MiB)
+#define LIMIT_OCSP_TIMEOUT_MS         2000
+#define LIMIT_CRL_TIMEOUT_MS          5000
+
+/* Extraction (counted on the real decompressed bytes) */
+#define LIMIT_EXTRACT_TOTAL_BYTES     (4 * FERRY_GiB)  /* sum of file data written */
+#define LIMIT_EXTRACT_FILE_BYTES      (2 * FERRY_GiB)  /* one file */
+#define LIMIT_EXTRACT_ENTRIES         100000           /* tar entries, including skipped ones */
+#define LIMIT_EXTRACT_PATH_LEN        1024             /* entry path */
+#define LIMIT_EXTRACT_NAME_LEN        255              /* one path component */
+#define LIMIT_EXTRACT_DEPTH           64               /* directory nesting */
+#define LIMIT_DECOMPRESS_RATIO_BYTES  (16 * FERRY_GiB) /* inflated bytes read, skipped data included */
+#define LIMIT_IGNORE_PATTERNS         1024             /* lines of spec.ignore */
+
+/* Timeouts and retries */
+#define LIMIT_DEFAULT_TIMEOUT_MS      60000            /* spec.timeout default */
+#define LIMIT_CONNECT_TIMEOUT_MS      15000
+#define LIMIT_RETRY_ATTEMPTS          4                /* tries of one transient-failing request */
+#define LIMIT_RETRY_BASE_MS           500
+#define LIMIT_RETRY_MAX_MS            8000
+#define LIMIT_RETRY_AFTER_MAX_MS      30000            /* largest Retry-After honoured */
+
+/* Daemon */
+#define LIMIT_WORKERS_MAX             64
+#define LIMIT_WORKER_RESULT_BYTES     (256 * FERRY_KiB)/* result record on the worker pipe */
+#define LIMIT_CONTROL_LINE_BYTES      4096             /* one control-socket request line */
+#define LIMIT_CONTROL_CLIENTS         16
+#define LIMIT_STATUS_FILE_BYTES       (1 * FERRY_MiB)
+#define LIMIT_CONDITION_MESSAGE_BYTES 32768            /* Flux trims messages to this */
+#define LIMIT_STOP_GRACE_MS           10000            /* SIGTERM: workers may finish within this */
+
+#endif

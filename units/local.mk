@@ -1,0 +1,1 @@
+# units: systemd unit, sysusers, tmpfiles, journal catalog
