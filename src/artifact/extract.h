@@ -1,0 +1,39 @@
+/*
+ * extract.h - hardened extraction of a digest-verified layer into staging.
+ *
+ * Owned by artifact. Runs only in a worker process. Reads tar, tar+gzip or
+ * tar+zstd from an fd (never from the network), writes regular files and
+ * directories only below dest_dirfd, and enforces the LIMIT_EXTRACT_* caps on
+ * the real decompressed bytes. Symlinks are skipped with a warning (as Flux);
+ * absolute paths, "..", hardlinks, devices, FIFOs and sockets are errors.
+ */
+#ifndef FERRY_ARTIFACT_EXTRACT_H
+#define FERRY_ARTIFACT_EXTRACT_H
+
+#include <stdint.h>
+
+#include "artifact/ignore.h"
+#include "util/err.h"
+
+struct extract_stats {
+	uint64_t files;
+	uint64_t dirs;
+	uint64_t bytes;             /* file data written */
+	uint64_t symlinks_skipped;
+	uint64_t ignored;           /* entries dropped by spec.ignore */
+	char first_symlink[256];    /* for the warning */
+};
+
+struct extract_limits {
+	uint64_t total_bytes;       /* defaults from limits.h when 0 */
+	uint64_t file_bytes;
+	uint64_t entries;
+	uint64_t inflated_bytes;
+};
+
+/* ign may be NULL. limits may be NULL (limits.h defaults). */
+int artifact_extract(int blob_fd, int dest_dirfd, const struct ignore_rules *ign,
+		     const struct extract_limits *limits, struct extract_stats *stats,
+		     struct ferry_err *e);
+
+#endif
