@@ -82,4 +82,8 @@
 #define LIMIT_CONDITION_MESSAGE_BYTES 32768            /* Flux trims messages to this */
 #define LIMIT_STOP_GRACE_MS           10000            /* SIGTERM: workers may finish within this */
 
+/* artifact: ignore rules and staging names */
+#define LIMIT_IGNORE_PATTERN_LEN      1024             /* one line of spec.ignore */
+#define LIMIT_STAGE_NAME_ATTEMPTS     100              /* random staging names tried before giving up */
+
 #endif
