@@ -1,1 +1,8 @@
 # artifact module: sources and unit tests (see Makefile.am)
+libferry_a_SOURCES += \
+	src/artifact/ignore.c src/artifact/ignore.h
+
+UNIT_TESTS += tests/unit/test-ignore
+tests_unit_test_ignore_SOURCES = tests/unit/test-ignore.c
+tests_unit_test_ignore_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ignore_LDADD = $(UNIT_LDADD)
