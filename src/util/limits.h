@@ -86,4 +86,10 @@
 #define LIMIT_IGNORE_PATTERN_LEN      1024             /* one line of spec.ignore */
 #define LIMIT_STAGE_NAME_ATTEMPTS     100              /* random staging names tried before giving up */
 
+/* config: YAML anchors, semver constraints, tag filters */
+#define LIMIT_YAML_ANCHORS            256              /* anchors defined in one document */
+#define LIMIT_SEMVER_CONSTRAINT_LEN   1024             /* spec.ref.semver */
+#define LIMIT_REGEX_LEN               1024             /* spec.ref.semverFilter */
+#define LIMIT_REGEX_REPEAT            1000             /* product of nested {n,m} counts (RE2's bound) */
+
 #endif
