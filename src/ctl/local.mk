@@ -1,1 +1,4 @@
-# ctl module: sources and unit tests (see Makefile.am)
+libferry_a_SOURCES += \
+	src/ctl/ctl.h \
+	src/ctl/table.c src/ctl/table.h \
+	src/ctl/get.c

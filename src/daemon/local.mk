@@ -1,1 +1,3 @@
-# daemon module: sources and unit tests (see Makefile.am)
+libferry_a_SOURCES += \
+	src/daemon/worker.c src/daemon/worker.h \
+	src/daemon/once.c src/daemon/once.h

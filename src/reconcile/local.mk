@@ -1,1 +1,13 @@
-# reconcile module: sources and unit tests (see Makefile.am)
+libferry_a_SOURCES += \
+	src/reconcile/conditions.c src/reconcile/conditions.h \
+	src/reconcile/status.c src/reconcile/status.h \
+	src/reconcile/result.c src/reconcile/result.h \
+	src/reconcile/reconcile.c src/reconcile/apply.c src/reconcile/reconcile.h
+
+UNIT_TESTS += tests/unit/test-conditions tests/unit/test-status
+tests_unit_test_conditions_SOURCES = tests/unit/test-conditions.c
+tests_unit_test_conditions_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conditions_LDADD = $(UNIT_LDADD)
+tests_unit_test_status_SOURCES = tests/unit/test-status.c
+tests_unit_test_status_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_status_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,149 @@
+/* worker.c - fork a reconcile worker and collect its result record. */
+#include "daemon/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/limits.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+void worker_child_setup(void)
+{
+	sigset_t all;
+	int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGUSR1, SIGUSR2 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+int worker_start(const struct rc_job *job, struct worker *w, struct ferry_err *e)
+{
+	int p[2];
+	pid_t pid;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return ferr_set(e, "WorkerFailed", "pipe: %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return ferr_set(e, "WorkerFailed", "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		struct rc_result r;
+		char *text;
+
+		close(p[0]);
+		worker_child_setup();
+		if (getppid() == 1)
+			_exit(1);
+		rc_reconcile(job, &r);
+		text = rc_result_serialize(&r);
+		write_all(p[1], text, strlen(text));
+		_exit(0);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	w->pid = pid;
+	w->fd = p[0];
+	buf_init(&w->out, LIMIT_WORKER_RESULT_BYTES);
+	w->ns = xstrdup(job->src->ns);
+	w->name = xstrdup(job->src->name);
+	w->started_ms = ftime_mono_ms();
+	return 0;
+}
+
+int worker_read(struct worker *w)
+{
+	char chunk[8192];
+
+	if (w->eof)
+		return 1;
+	for (;;) {
+		ssize_t n = read(w->fd, chunk, sizeof(chunk));
+		if (n > 0) {
+			if (!w->overflow && buf_append(&w->out, chunk, (size_t)n) < 0)
+				w->overflow = true;
+			continue;
+		}
+		if (n == 0) {
+			w->eof = true;
+			return 1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return 0;
+		w->eof = true;
+		return 1;
+	}
+}
+
+void worker_result(struct worker *w, int wstatus, bool timed_out, struct rc_result *r)
+{
+	struct ferry_err e;
+	char *msg = NULL;
+
+	ferr_clear(&e);
+	worker_read(w);
+	if (timed_out)
+		msg = xasprintf("reconcile worker (pid %d) exceeded its deadline after %llds and was killed",
+				(int)w->pid, (long long)((ftime_mono_ms() - w->started_ms) / 1000));
+	else if (WIFSIGNALED(wstatus))
+		msg = xasprintf("reconcile worker (pid %d) crashed with signal %d (%s)", (int)w->pid,
+				WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+	else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+		msg = xasprintf("reconcile worker (pid %d) exited with status %d", (int)w->pid,
+				WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+	else if (w->overflow)
+		msg = xasprintf("reconcile worker (pid %d) sent a result larger than %llu bytes", (int)w->pid,
+				(unsigned long long)LIMIT_WORKER_RESULT_BYTES);
+	else if (rc_result_parse((const char *)w->out.data ? (const char *)w->out.data : "", w->out.len,
+				 w->ns, w->name, r, &e) < 0)
+		msg = xasprintf("reconcile worker (pid %d): %s", (int)w->pid, e.msg);
+	if (msg) {
+		rc_result_init(r);
+		rc_result_fail(r, RC_FAIL_WORKER, "WorkerFailed", msg);
+		free(msg);
+	}
+}
+
+void worker_release(struct worker *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	buf_free(&w->out);
+	free(w->ns);
+	free(w->name);
+	w->ns = w->name = NULL;
+}
