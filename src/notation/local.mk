@@ -1,1 +1,15 @@
 # notation module: sources and unit tests (see Makefile.am)
+
+# trust policy, trusted identities, trust bundles, verification flow
+libferry_a_SOURCES += \
+	src/notation/gojson.c src/notation/gojson.h \
+	src/notation/identity.c src/notation/identity.h \
+	src/notation/policy.c src/notation/policy.h
+
+UNIT_TESTS += tests/unit/test-identity tests/unit/test-policy
+tests_unit_test_identity_SOURCES = tests/unit/test-identity.c
+tests_unit_test_identity_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_identity_LDADD = $(UNIT_LDADD)
+tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
+tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_policy_LDADD = $(UNIT_LDADD)
