@@ -6,6 +6,20 @@
  * directories only below dest_dirfd, and enforces the LIMIT_EXTRACT_* caps on
  * the real decompressed bytes. Symlinks are skipped with a warning (as Flux);
  * absolute paths, "..", hardlinks, devices, FIFOs and sockets are errors.
+ *
+ * How: libarchive only parses (format tar, filters gzip and zstd); ferry
+ * creates every directory and file itself with mkdirat()/openat() relative to
+ * dest_dirfd (O_NOFOLLOW, files O_EXCL), so the process cwd is never used or
+ * changed and no symlink is ever created. dest_dirfd must be a fresh, empty
+ * staging directory: any second entry for an existing path is an error.
+ * Modes: files perm & 0755, directories (perm & 0755) | 0700, implicit parents
+ * 0755; owners, times, ACLs and xattrs from the archive are not applied, so
+ * files carry the extraction time as mtime (Flux clamps to "now" as well).
+ * Entries matched by ign (a directory's contents included) are skipped.
+ * blob_fd is rewound to offset 0 first. While running, the calling thread's
+ * locale is C.UTF-8 (uselocale) so UTF-8 pax names decode.
+ * Errors: reason "OCIArtifactLayerOperationFailed", messages like
+ * `tar entry "../x": path escapes the destination`; callers prefix context.
  */
 #ifndef FERRY_ARTIFACT_EXTRACT_H
 #define FERRY_ARTIFACT_EXTRACT_H

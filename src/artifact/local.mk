@@ -1,8 +1,15 @@
 # artifact module: sources and unit tests (see Makefile.am)
 libferry_a_SOURCES += \
-	src/artifact/ignore.c src/artifact/ignore.h
+	src/artifact/ignore.c src/artifact/ignore.h \
+	src/artifact/extract.c src/artifact/extract.h
 
 UNIT_TESTS += tests/unit/test-ignore
 tests_unit_test_ignore_SOURCES = tests/unit/test-ignore.c
 tests_unit_test_ignore_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ignore_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-extract
+tests_unit_test_extract_SOURCES = tests/unit/test-extract.c
+tests_unit_test_extract_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_extract_LDADD = $(UNIT_LDADD)
+
