@@ -1,7 +1,8 @@
 # artifact module: sources and unit tests (see Makefile.am)
 libferry_a_SOURCES += \
 	src/artifact/ignore.c src/artifact/ignore.h \
-	src/artifact/extract.c src/artifact/extract.h
+	src/artifact/extract.c src/artifact/extract.h \
+	src/artifact/store.c src/artifact/store.h
 
 UNIT_TESTS += tests/unit/test-ignore
 tests_unit_test_ignore_SOURCES = tests/unit/test-ignore.c
@@ -13,3 +14,7 @@ tests_unit_test_extract_SOURCES = tests/unit/test-extract.c
 tests_unit_test_extract_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_extract_LDADD = $(UNIT_LDADD)
 
+UNIT_TESTS += tests/unit/test-store
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)

@@ -26,11 +26,13 @@ struct store {
 	int status_fd;
 };
 
-/* Open (creating when missing, mode 0755 for artifacts, 0700 for tmp) the
- * state dir. */
+/* Open the state dir, creating what is missing (root, artifacts/, status/
+ * 0755, tmp/ 0700). The state dir itself and its subdirectories must not be
+ * symlinks; its ancestors may be (e.g. /var/lib on another mount). Errors
+ * carry reason "DirectoryCreationFailed". */
 int store_open(const char *state_dir, struct store *s, struct ferry_err *e);
 void store_close(struct store *s);
-/* Remove everything under tmp/ (start-up, after a crash). */
+/* Remove everything under tmp/ (start-up, after a crash). 0 / -1 + errno. */
 int store_clean_staging(struct store *s);
 
 /* A fresh private staging directory tmp/<ns>_<name>.XXXXXX (0700). *rel gets
@@ -47,21 +49,28 @@ bool store_is_stage_name(const char *ns, const char *name, const char *rel);
 
 /* Move staging entry rel into place as revision hex (a tree, or with is_blob
  * the file "<hex>.blob"), swap `current` to it, fsync, and garbage-collect
- * all but the current and previous revision. An existing revision with the
- * same hex is replaced atomically (rebuild after spec.ignore changed). */
+ * all but the current and previous revision (the one `current` named before,
+ * else the newest other). An existing revision with the same hex is replaced
+ * atomically with RENAME_EXCHANGE (rebuild after spec.ignore changed). rel
+ * must be a staging name of ns/name (store_is_stage_name). A symlink at
+ * artifacts/<ns> or artifacts/<ns>/<name> is refused. Errors carry reason
+ * "ArchiveOperationFailed" (or "DirectoryCreationFailed"). */
 int store_promote(struct store *s, const char *ns, const char *name, const char *hex,
 		  const char *rel, bool is_blob, struct ferry_err *e);
 /* The live revision's entry name ("<hex>" or "<hex>.blob") or NULL. Caller frees. */
 char *store_current(struct store *s, const char *ns, const char *name);
 /* Does revision hex exist (as tree or blob)? */
 bool store_has(struct store *s, const char *ns, const char *name, const char *hex, bool is_blob);
-/* Absolute path of a stored revision, for status.artifact.path. Caller frees. */
+/* Absolute path of a stored revision ("<hex>", "<hex>.blob" or "current"),
+ * for status.artifact.path; entry NULL gives the source's directory. NULL for
+ * invalid names. Caller frees. */
 char *store_path(struct store *s, const char *ns, const char *name, const char *entry);
-/* Remove artifacts of ns/name whose newest mtime is older than max_age_s
- * (orphan GC); max_age_s = 0 removes now. */
+/* Remove artifacts/<ns>/<name> entirely (orphan GC): it is first renamed into
+ * tmp/ so it disappears in one step. Missing is fine. 0 / -1 + errno. */
 int store_remove_source(struct store *s, const char *ns, const char *name);
 /* List ns/name pairs that have artifacts (for orphan GC). Each element
- * "ns/name", NULL-terminated; free each and the array. */
+ * "ns/name", sorted, NULL-terminated; free each and the array. NULL if
+ * artifacts/ cannot be read. */
 char **store_list_sources(struct store *s);
 
 #endif
