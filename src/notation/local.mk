@@ -1,5 +1,12 @@
 # notation module: sources and unit tests (see Makefile.am)
 
+# DER reader, signature primitives, X.509 certificates and chain rules, envelopes
+libferry_a_SOURCES += \
+	src/notation/der.c src/notation/der.h \
+	src/notation/crypto.c src/notation/crypto.h \
+	src/notation/cert.c src/notation/cert.h src/notation/cert_internal.h \
+	src/notation/cert_name.c src/notation/cert_chain.c
+
 # trust policy, trusted identities, trust bundles, verification flow
 libferry_a_SOURCES += \
 	src/notation/gojson.c src/notation/gojson.h \

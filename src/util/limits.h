@@ -92,4 +92,11 @@
 #define LIMIT_REGEX_LEN               1024             /* spec.ref.semverFilter */
 #define LIMIT_REGEX_REPEAT            1000             /* product of nested {n,m} counts (RE2's bound) */
 
+/* Notation certificates and envelopes (notation: der, cert, envelope) */
+#define LIMIT_DER_DEPTH               32               /* nesting of constructed DER elements */
+#define LIMIT_CERT_BYTES              (64 * FERRY_KiB) /* one DER certificate */
+#define LIMIT_CERT_NAME_ATTRS         64               /* attributes of one subject / issuer name */
+#define LIMIT_CERT_EXTENSIONS         64               /* extensions of one certificate */
+#define LIMIT_CERT_LIST_ITEMS         64               /* EKUs, OCSP URLs, CRL URLs kept per certificate */
+
 #endif
