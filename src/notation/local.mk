@@ -11,12 +11,16 @@ libferry_a_SOURCES += \
 libferry_a_SOURCES += \
 	src/notation/gojson.c src/notation/gojson.h \
 	src/notation/identity.c src/notation/identity.h \
-	src/notation/policy.c src/notation/policy.h
+	src/notation/policy.c src/notation/policy.h \
+	src/notation/bundle.c src/notation/bundle.h
 
-UNIT_TESTS += tests/unit/test-identity tests/unit/test-policy
+UNIT_TESTS += tests/unit/test-identity tests/unit/test-policy tests/unit/test-bundle
 tests_unit_test_identity_SOURCES = tests/unit/test-identity.c
 tests_unit_test_identity_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_identity_LDADD = $(UNIT_LDADD)
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_policy_LDADD = $(UNIT_LDADD)
+tests_unit_test_bundle_SOURCES = tests/unit/test-bundle.c
+tests_unit_test_bundle_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bundle_LDADD = $(UNIT_LDADD)
