@@ -226,6 +226,11 @@ static int open_parent(struct extractor *x, const char **leaf)
 	int cur;
 
 	*leaf = slash ? slash + 1 : x->path;
+	/* normalize_path already refused these; a second line of defence, as
+	 * openat() of ".." would leave dest_dirfd */
+	if (strstr(x->path, "/../") || str_has_prefix(x->path, "../") || str_has_suffix(x->path, "/..") ||
+	    !strcmp(x->path, "..") || !**leaf)
+		return entry_fail(x, "path escapes the destination");
 	cur = fcntl(x->dest_fd, F_DUPFD_CLOEXEC, 3);
 	if (cur < 0)
 		return entry_fail(x, "%s", strerror(errno));
@@ -255,12 +260,14 @@ static int open_parent(struct extractor *x, const char **leaf)
 fail:
 	{
 		int err = errno;
+		char parent[sizeof(x->shown)];
 
 		close(cur);
+		quote_name(x->path, parent, sizeof(parent));
 		if (err == ENOTDIR || err == ELOOP)
-			entry_fail(x, "parent \"%s\" is not a directory", x->path);
+			entry_fail(x, "parent \"%s\" is not a directory", parent);
 		else
-			entry_fail(x, "cannot create parent \"%s\": %s", x->path, strerror(err));
+			entry_fail(x, "cannot create parent \"%s\": %s", parent, strerror(err));
 		for (char *q = x->path; q < slash; q++)
 			if (!*q)
 				*q = '/';
