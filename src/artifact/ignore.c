@@ -251,14 +251,14 @@ int ignore_parse(const char *text, struct ignore_rules **out, struct ferry_err *
 		lineno++;
 		if (len > LIMIT_IGNORE_PATTERN_LEN) {
 			ignore_free(r);
-			return ferr_set(e, IGNORE_REASON, "spec.ignore line %zu: pattern longer than %d bytes",
+			return ferr_set(e, IGNORE_REASON, "line %zu: pattern longer than %d bytes",
 					lineno, LIMIT_IGNORE_PATTERN_LEN);
 		}
 		if (parse_line(line, len, &pat)) {
 			if (r->npats == LIMIT_IGNORE_PATTERNS) {
 				free(pat.toks);
 				ignore_free(r);
-				return ferr_set(e, IGNORE_REASON, "spec.ignore has more than %d patterns",
+				return ferr_set(e, IGNORE_REASON, "more than %d patterns",
 						LIMIT_IGNORE_PATTERNS);
 			}
 			if (r->npats == cap) {

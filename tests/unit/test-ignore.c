@@ -179,7 +179,7 @@ static void test_pattern_count_limit(void **state)
 	ferr_clear(&e);
 	assert_int_equal(ignore_parse(over, &r, &e), -1);
 	assert_null(r);
-	snprintf(expected, sizeof(expected), "spec.ignore has more than %d patterns", LIMIT_IGNORE_PATTERNS);
+	snprintf(expected, sizeof(expected), "more than %d patterns", LIMIT_IGNORE_PATTERNS);
 	assert_string_equal(e.msg, expected);
 	assert_string_equal(e.reason, "SourceIgnoreError");
 
@@ -201,7 +201,7 @@ static void test_pattern_length_limit(void **state)
 	memset(text + 3, 'a', LIMIT_IGNORE_PATTERN_LEN + 1);
 	text[3 + LIMIT_IGNORE_PATTERN_LEN + 1] = '\0';
 	assert_int_equal(ignore_parse(text, &r, &e), -1);
-	snprintf(expected, sizeof(expected), "spec.ignore line 2: pattern longer than %d bytes",
+	snprintf(expected, sizeof(expected), "line 2: pattern longer than %d bytes",
 		 LIMIT_IGNORE_PATTERN_LEN);
 	assert_string_equal(e.msg, expected);
 	free(text);
