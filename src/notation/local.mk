@@ -7,6 +7,14 @@ libferry_a_SOURCES += \
 	src/notation/cert.c src/notation/cert.h src/notation/cert_internal.h \
 	src/notation/cert_name.c src/notation/cert_chain.c
 
+UNIT_TESTS += tests/unit/test-der tests/unit/test-cert
+tests_unit_test_der_SOURCES = tests/unit/test-der.c
+tests_unit_test_der_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_der_LDADD = $(UNIT_LDADD)
+tests_unit_test_cert_SOURCES = tests/unit/test-cert.c
+tests_unit_test_cert_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cert_LDADD = $(UNIT_LDADD)
+
 # trust policy, trusted identities, trust bundles, verification flow
 libferry_a_SOURCES += \
 	src/notation/gojson.c src/notation/gojson.h \
