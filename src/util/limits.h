@@ -92,6 +92,10 @@
 #define LIMIT_REGEX_LEN               1024             /* spec.ref.semverFilter */
 #define LIMIT_REGEX_REPEAT            1000             /* product of nested {n,m} counts (RE2's bound) */
 
+/* Registry client (oci) */
+#define LIMIT_CA_BUNDLE_BYTES         (16 * FERRY_MiB) /* system CA bundle read to add ca.crt to */
+#define LIMIT_AUTH_PARAM_BYTES        4096             /* realm / service / scope of a challenge */
+
 /* Notation certificates and envelopes (notation: der, cert, envelope) */
 #define LIMIT_DER_DEPTH               32               /* nesting of constructed DER elements */
 #define LIMIT_CERT_BYTES              (64 * FERRY_KiB) /* one DER certificate */
