@@ -191,7 +191,8 @@ static int remove_children(int fd, int depth)
 		errno = ELOOP;
 		return -1;
 	}
-	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	/* a fresh open, not dup(): a dup would share (and move) the caller's read position */
+	dupfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dupfd < 0)
 		return -1;
 	d = fdopendir(dupfd);
@@ -267,7 +268,7 @@ int fs_fsync_tree(int dirfd)
 	struct dirent *de;
 	int dupfd, rc = 0;
 
-	dupfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	dupfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dupfd < 0)
 		return -1;
 	d = fdopendir(dupfd);

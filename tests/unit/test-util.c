@@ -183,6 +183,26 @@ static void test_fs_atomic_and_nofollow(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void test_fs_empty_dir_twice(void **state)
+{
+	char tmpl[] = "/tmp/ferry-test-util-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	int dfd = fs_open_dir(dir, false, 0700);
+
+	for (int round = 0; round < 2; round++) {
+		int sub = fs_open_dir_at(dfd, "x/y", true, 0700);
+		assert_true(sub >= 0);
+		assert_int_equal(fs_write_atomic_at(sub, "f", "1", 1, 0600), 0);
+		close(sub);
+		assert_int_equal(fs_write_atomic_at(dfd, "top", "1", 1, 0600), 0);
+		assert_int_equal(fs_empty_dir_at(dfd), 0);
+		assert_false(fs_exists_at(dfd, "x"));
+		assert_false(fs_exists_at(dfd, "top"));
+	}
+	close(dfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_json_strict(void **state)
 {
 	struct ferry_err e;
@@ -218,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_buf_limit),
 		cmocka_unit_test(test_err_prefix),
 		cmocka_unit_test(test_fs_atomic_and_nofollow),
+		cmocka_unit_test(test_fs_empty_dir_twice),
 		cmocka_unit_test(test_json_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
