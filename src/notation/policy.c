@@ -9,6 +9,7 @@
 #include "notation/gojson.h"
 #include "notation/identity.h"
 #include "util/jsonutil.h"
+#include "util/limits.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -225,6 +226,25 @@ static void decode_statements(struct gj_dec *d, const struct gj_value *v, struct
 		decode_statement(d, &v->items[i], &p->statements[i]);
 }
 
+/* ferry's bounds (Go has none): validation compares names, scopes and
+ * identities pairwise. */
+static int check_size(const struct nv_policy *p, struct ferry_err *e)
+{
+	size_t values = 0;
+
+	if (p->n_statements > LIMIT_TRUST_POLICY_STATEMENTS)
+		return ferr_set(e, REASON, "trust policy document has more than %d trust policy statements",
+				LIMIT_TRUST_POLICY_STATEMENTS);
+	for (size_t i = 0; i < p->n_statements; i++)
+		values += p->statements[i].n_registry_scopes + p->statements[i].n_trust_stores +
+			  p->statements[i].n_trusted_identities;
+	if (values > LIMIT_TRUST_POLICY_VALUES)
+		return ferr_set(e, REASON,
+				"trust policy document has more than %d registry scopes, trust stores and trusted "
+				"identities", LIMIT_TRUST_POLICY_VALUES);
+	return 0;
+}
+
 int nv_policy_parse(const void *data, size_t len, struct nv_policy **out, struct ferry_err *e)
 {
 	struct nv_policy *p = xcalloc(1, sizeof(*p));
@@ -262,6 +282,8 @@ int nv_policy_parse(const void *data, size_t len, struct nv_policy **out, struct
 		ferr_set(e, REASON, "%s", d.error);
 		goto fail;
 	}
+	if (check_size(p, e) < 0)
+		goto fail;
 	gj_free(doc);
 	gj_dec_free(&d);
 	*out = p;

@@ -103,4 +103,8 @@
 #define LIMIT_CERT_EXTENSIONS         64               /* extensions of one certificate */
 #define LIMIT_CERT_LIST_ITEMS         64               /* EKUs, OCSP URLs, CRL URLs kept per certificate */
 
+/* notation: trust policy documents (bounds the quadratic uniqueness and overlap checks) */
+#define LIMIT_TRUST_POLICY_STATEMENTS 1024             /* statements in one trust policy document */
+#define LIMIT_TRUST_POLICY_VALUES     4096             /* registry scopes + trust stores + trusted identities, all statements */
+
 #endif

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "notation/policy.h"
+#include "util/buf.h"
 #include "util/err.h"
+#include "util/limits.h"
 #include "util/mem.h"
 
 static struct nv_policy *parse_ok(const char *json)
@@ -459,6 +461,33 @@ static void test_store_types_and_canonical(void **state)
 	nv_policy_free(p);
 }
 
+static void test_size_limits(void **state)
+{
+	struct buf b;
+	char *json;
+
+	/* LIMIT_TRUST_POLICY_STATEMENTS + 1 statements */
+	buf_init(&b, 0);
+	buf_append_str(&b, "{\"version\":\"1.0\",\"trustPolicies\":[");
+	for (int i = 0; i <= LIMIT_TRUST_POLICY_STATEMENTS; i++)
+		buf_printf(&b, "%s{\"name\":\"s%d\"}", i ? "," : "", i);
+	buf_append_str(&b, "]}");
+	json = buf_cstr(&b);
+	expect_parse_error(json, "trust policy document has more than 1024 trust policy statements");
+	buf_free(&b);
+
+	/* LIMIT_TRUST_POLICY_VALUES + 1 scopes in one statement */
+	buf_init(&b, 0);
+	buf_append_str(&b, "{\"version\":\"1.0\",\"trustPolicies\":[{\"name\":\"s\",\"registryScopes\":[");
+	for (int i = 0; i <= LIMIT_TRUST_POLICY_VALUES; i++)
+		buf_printf(&b, "%s\"r.io/x%d\"", i ? "," : "", i);
+	buf_append_str(&b, "]}]}");
+	json = buf_cstr(&b);
+	expect_parse_error(json, "trust policy document has more than 4096 registry scopes, trust stores and trusted "
+				 "identities");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_store_types_and_canonical),
+		cmocka_unit_test(test_size_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
