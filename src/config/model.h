@@ -54,6 +54,11 @@ struct cfg_source {
 	bool has_verify;
 	char *verify_provider;  /* notation | cosign */
 	char *verify_secret_ref;
+	/* where each secret reference's name was written (file NULL when unset) */
+	struct cfg_loc secret_ref_loc;
+	struct cfg_loc cert_secret_ref_loc;
+	struct cfg_loc proxy_secret_ref_loc;
+	struct cfg_loc verify_secret_ref_loc;
 
 	json_t *spec;           /* the spec as parsed (YAML -> JSON), for describe */
 	char spec_hash[65];     /* sha256 hex of the canonical spec JSON: changes bump generation */
@@ -98,6 +103,8 @@ struct cfg_set {
 	struct cfg_diag *diags;         /* in file order */
 	size_t n_diags;
 	size_t n_errors;
+	char **rejected_secrets;        /* "ns/name" of Secrets not loaded because of errors, sorted */
+	size_t n_rejected_secrets;
 };
 
 #endif
