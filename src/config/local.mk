@@ -8,7 +8,11 @@ libferry_a_SOURCES += \
 	src/config/semver.c src/config/semver.h \
 	src/config/goregex.c src/config/goregex.h
 
-UNIT_TESTS += tests/unit/test-config tests/unit/test-config-yaml tests/unit/test-config-dir tests/unit/test-semver
+# `ferryctl check` is part of config's deliverable; its object lives in libferry.a like every ctl command.
+libferry_a_SOURCES += src/ctl/check.c
+
+UNIT_TESTS += tests/unit/test-config tests/unit/test-config-yaml tests/unit/test-config-dir \
+	tests/unit/test-config-check tests/unit/test-semver
 tests_unit_test_config_SOURCES = tests/unit/test-config.c tests/unit/config-helpers.h
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
@@ -18,6 +22,9 @@ tests_unit_test_config_yaml_LDADD = $(UNIT_LDADD)
 tests_unit_test_config_dir_SOURCES = tests/unit/test-config-dir.c tests/unit/config-helpers.h
 tests_unit_test_config_dir_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_dir_LDADD = $(UNIT_LDADD)
+tests_unit_test_config_check_SOURCES = tests/unit/test-config-check.c tests/unit/config-helpers.h
+tests_unit_test_config_check_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_check_LDADD = $(UNIT_LDADD)
 tests_unit_test_semver_SOURCES = tests/unit/test-semver.c
 tests_unit_test_semver_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_semver_LDADD = $(UNIT_LDADD)
