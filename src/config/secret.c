@@ -72,6 +72,10 @@ static void read_values(struct cfg_doc *d, const struct cfg_ynode *root, const c
 
 	if (!map)
 		return;
+	if (cfg_ymap_size(map) > LIMIT_SECRET_KEYS) {
+		cfg_doc_error(d, map, field, "more than %d keys", LIMIT_SECRET_KEYS);
+		return;
+	}
 	for (size_t i = 0; i < cfg_ymap_size(map); i++) {
 		const struct cfg_ynode *k = cfg_ymap_key(map, i), *v = cfg_ymap_value(map, i);
 		_cleanup_free_ char *path = xasprintf("%s[%s]", field, k->text);
@@ -191,7 +195,7 @@ void cfg_read_secret(struct cfg_doc *d, const struct cfg_ynode *root, const char
 	read_values(d, root, "data", true, &es);
 	read_values(d, root, "stringData", false, &es);
 	if (es.n > LIMIT_SECRET_KEYS)
-		cfg_doc_error(d, root, NULL, "Secret %s/%s has more than %d keys", ns, name, LIMIT_SECRET_KEYS);
+		cfg_doc_error(d, root, NULL, "more than %d keys in data and stringData together", LIMIT_SECRET_KEYS);
 	check_type(d, root, &es, type);
 	if (d->n_errors) {
 		/* like the API server, an invalid Secret is not stored at all */

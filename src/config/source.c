@@ -341,6 +341,10 @@ static void read_verify(struct cfg_doc *d, struct cfg_source *s, const struct cf
 	}
 	if ((v = secret_ref(d, verify, "spec.verify", "secretRef", &s->verify_secret_ref_loc, obj)))
 		s->verify_secret_ref = xstrdup(v);
+	else if (s->verify_provider && !strcmp(s->verify_provider, "notation") && absent(verify, "secretRef"))
+		cfg_doc_warn(d, verify, "spec.verify.secretRef",
+			     "the notation provider needs a Secret with trustpolicy.json and certificates; "
+			     "verification will fail without it");
 	read_oidc_identities(d, verify, obj);
 	secret_ref(d, verify, "spec.verify", "trustedRootSecretRef", NULL, obj);
 	json_object_set_new(json, "verify", obj);

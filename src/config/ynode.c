@@ -405,20 +405,9 @@ static int check_duplicate_keys(struct builder *b, struct cfg_ynode **kids, size
 	return rc;
 }
 
-static bool has_key(struct cfg_ynode **kids, size_t n_pairs, const char *key)
-{
-	for (size_t i = 0; i < n_pairs; i++)
-		if (strcmp(kids[2 * i]->text, key) == 0)
-			return true;
-	return false;
-}
-
-static void append_pairs(struct cfg_ynode ***out, size_t *n_pairs, size_t *cap,
-			 const struct cfg_ynode *from)
+static void append_pairs(struct cfg_ynode ***out, size_t *n_pairs, size_t *cap, const struct cfg_ynode *from)
 {
 	for (size_t i = 0; i < cfg_ymap_size(from); i++) {
-		if (has_key(*out, *n_pairs, cfg_ymap_key(from, i)->text))
-			continue;
 		if (2 * (*n_pairs + 1) > *cap) {
 			*cap = *cap ? 2 * *cap : 16;
 			*out = xrealloc(*out, *cap * sizeof(**out));
@@ -429,13 +418,41 @@ static void append_pairs(struct cfg_ynode ***out, size_t *n_pairs, size_t *cap,
 	}
 }
 
+/* pairs are in priority order; keep the first pair of every key, in place. */
+static size_t keep_first_of_each_key(struct cfg_ynode **pairs, size_t n_pairs)
+{
+	struct keyref *refs = xmalloc(n_pairs * sizeof(*refs));
+	bool *keep = xcalloc(n_pairs, sizeof(*keep));
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_pairs; i++) {
+		refs[i].key = pairs[2 * i];
+		refs[i].index = i;
+	}
+	qsort(refs, n_pairs, sizeof(*refs), keyref_cmp);
+	for (size_t i = 0; i < n_pairs; i++)
+		if (i == 0 || strcmp(refs[i].key->text, refs[i - 1].key->text))
+			keep[refs[i].index] = true;
+	for (size_t i = 0; i < n_pairs; i++) {
+		if (!keep[i])
+			continue;
+		pairs[2 * n] = pairs[2 * i];
+		pairs[2 * n + 1] = pairs[2 * i + 1];
+		n++;
+	}
+	free(refs);
+	free(keep);
+	return n;
+}
+
 /* Keys must be scalars and unique; `<<: *anchor` (or a list of them) merges
- * the anchored mappings' keys that are not written explicitly. */
+ * the anchored mappings' keys that are not written explicitly, earlier
+ * mappings of a list first. */
 static int finish_mapping(struct builder *b, struct cfg_ynode *map)
 {
-	struct cfg_ynode **explicit_kids = xmalloc((map->n_kids + 1) * sizeof(*explicit_kids));
+	struct cfg_ynode **pairs = xmalloc((map->n_kids + 1) * sizeof(*pairs));
 	const struct cfg_ynode *merges[64];
-	size_t n_explicit = 0, n_merges = 0, cap;
+	size_t n_pairs = 0, n_merges = 0, cap = map->n_kids + 1;
 	int rc = -1;
 
 	for (size_t i = 0; i + 1 < map->n_kids; i += 2) {
@@ -460,31 +477,31 @@ static int finish_mapping(struct builder *b, struct cfg_ynode *map)
 			merges[n_merges++] = v;
 			continue;
 		}
-		explicit_kids[2 * n_explicit] = k;
-		explicit_kids[2 * n_explicit + 1] = v;
-		n_explicit++;
+		pairs[2 * n_pairs] = k;
+		pairs[2 * n_pairs + 1] = v;
+		n_pairs++;
 	}
-	if (check_duplicate_keys(b, explicit_kids, n_explicit) < 0)
+	if (check_duplicate_keys(b, pairs, n_pairs) < 0)
 		goto out;
 	if (n_merges) {
-		cap = map->n_kids + 1;
 		for (size_t m = 0; m < n_merges; m++) {
 			const struct cfg_ynode *v = merges[m];
 			if (v->type == CFG_YMAP) {
-				append_pairs(&explicit_kids, &n_explicit, &cap, v);
+				append_pairs(&pairs, &n_pairs, &cap, v);
 			} else {
 				for (size_t j = 0; j < v->n_kids; j++)
-					append_pairs(&explicit_kids, &n_explicit, &cap, v->kids[j]);
+					append_pairs(&pairs, &n_pairs, &cap, v->kids[j]);
 			}
 		}
+		n_pairs = keep_first_of_each_key(pairs, n_pairs);
 	}
 	free(map->kids);
-	map->kids = explicit_kids;
-	map->n_kids = 2 * n_explicit;
-	explicit_kids = NULL;
+	map->kids = pairs;
+	map->n_kids = 2 * n_pairs;
+	pairs = NULL;
 	rc = 0;
 out:
-	free(explicit_kids);
+	free(pairs);
 	return rc;
 }
 

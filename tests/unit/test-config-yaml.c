@@ -246,6 +246,19 @@ static void test_limits(void **state)
 	free(got);
 	buf_free(&b);
 
+	/* large merges stay fast: merged keys are deduplicated by sorting, not pairwise */
+	buf_append_str(&b, "base: &b {");
+	for (int i = 0; i < 20000; i++)
+		buf_printf(&b, "%sk%d: 0", i ? ", " : "", i);
+	buf_append_str(&b, "}\nm1: {<<: *b, k7: 1}\n");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	got = parse(buf_cstr(&b));
+	assert_true(seconds_since(&start) < 2.0);
+	assert_non_null(strstr(got, ",m1:{k7:i1,k0:i0,k1:i0,k2:i0,"));
+	assert_null(strstr(strstr(got, ",m1:{"), "k7:i0"));
+	free(got);
+	buf_free(&b);
+
 	/* node count */
 	buf_append_str(&b, "[0");
 	for (int i = 0; i < LIMIT_YAML_NODES; i++)

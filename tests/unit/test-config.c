@@ -360,6 +360,13 @@ static void test_warnings_keep_source_valid(void **state)
 	assert_string_equal(s->verify_provider, "cosign");
 	assert_string_equal(s->service_account, "puller");
 	cfg_set_free(set);
+
+	set = load_yaml(HEADER URL_AND_INTERVAL "  verify: {provider: notation}\n");
+	expect_diag(set, CFG_DIAG_WARNING, "ferry.yaml:8:11: spec.verify.secretRef: the notation provider needs a "
+					   "Secret with trustpolicy.json and certificates; verification will fail without it");
+	assert_int_equal(set->n_diags, 1);
+	assert_false(only_source(set)->invalid);
+	cfg_set_free(set);
 }
 
 static void test_metadata(void **state)
@@ -616,6 +623,19 @@ static void test_secret_errors(void **state)
 					 "'key-name')");
 	assert_false(any_diag_contains(set, "12345"));
 	cfg_set_free(set);
+
+	{
+		struct buf many = BUF_INIT(0);
+
+		buf_append_str(&many, SECRET_HEAD "stringData:\n");
+		for (int i = 0; i <= LIMIT_SECRET_KEYS; i++)
+			buf_printf(&many, "  k%d: v\n", i);
+		set = load_yaml(buf_cstr(&many));
+		expect_diag(set, CFG_DIAG_ERROR, "ferry.yaml:7:3: stringData: more than 256 keys");
+		assert_int_equal(set->n_secrets, 0);
+		cfg_set_free(set);
+		buf_free(&many);
+	}
 
 	set = load_yaml(SECRET_HEAD "data:\n  ..x: YQ==\n");
 	expect_diag(set, CFG_DIAG_ERROR, "ferry.yaml:7:3: data[..x]: must not start with '..'");
