@@ -5,7 +5,9 @@ libferry_a_SOURCES += \
 	src/notation/der.c src/notation/der.h \
 	src/notation/crypto.c src/notation/crypto.h \
 	src/notation/cert.c src/notation/cert.h src/notation/cert_internal.h \
-	src/notation/cert_name.c src/notation/cert_chain.c
+	src/notation/cert_name.c src/notation/cert_chain.c \
+	src/notation/envelope.c src/notation/envelope.h src/notation/envelope_internal.h \
+	src/notation/envelope_jws.c src/notation/envelope_cose.c
 
 UNIT_TESTS += tests/unit/test-der tests/unit/test-cert
 tests_unit_test_der_SOURCES = tests/unit/test-der.c
@@ -14,6 +16,10 @@ tests_unit_test_der_LDADD = $(UNIT_LDADD)
 tests_unit_test_cert_SOURCES = tests/unit/test-cert.c
 tests_unit_test_cert_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cert_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test-envelope
+tests_unit_test_envelope_SOURCES = tests/unit/test-envelope.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_envelope_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_envelope_LDADD = $(UNIT_LDADD)
 
 # trust policy, trusted identities, trust bundles, verification flow
 libferry_a_SOURCES += \

@@ -1,0 +1,508 @@
+/* nvtest-pki.c - run-time test keys, certificates, signatures and Notation
+ * envelopes on wolfCrypt (test code only). */
+#include "nvtest-pki.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/rsa.h>
+
+#include "notation/cert.h"
+#include "util/b64.h"
+#include "util/mem.h"
+
+struct tkey {
+	bool rsa;
+	int bits;
+	RsaKey rsa_key;
+	ecc_key ec;
+	WC_RNG rng;
+	unsigned char spki[2048];
+	size_t spki_len;
+};
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "nvtest-pki: %s failed: %d\n", what, rc);
+	abort();
+}
+
+struct tkey *tkey_rsa(int bits)
+{
+	struct tkey *k = xcalloc(1, sizeof(*k));
+	int rc;
+
+	k->rsa = true;
+	k->bits = bits;
+	if ((rc = wc_InitRng(&k->rng)) != 0)
+		die("wc_InitRng", rc);
+	wc_InitRsaKey(&k->rsa_key, NULL);
+	if ((rc = wc_MakeRsaKey(&k->rsa_key, bits, 65537, &k->rng)) != 0)
+		die("wc_MakeRsaKey", rc);
+	wc_RsaSetRNG(&k->rsa_key, &k->rng);
+	rc = wc_RsaKeyToPublicDer(&k->rsa_key, k->spki, sizeof(k->spki));
+	if (rc <= 0)
+		die("wc_RsaKeyToPublicDer", rc);
+	k->spki_len = (size_t)rc;
+	return k;
+}
+
+struct tkey *tkey_ec(int bits)
+{
+	struct tkey *k = xcalloc(1, sizeof(*k));
+	int curve = bits == 256 ? ECC_SECP256R1 : bits == 384 ? ECC_SECP384R1 : ECC_SECP521R1;
+	int rc;
+
+	k->bits = bits;
+	if ((rc = wc_InitRng(&k->rng)) != 0)
+		die("wc_InitRng", rc);
+	wc_ecc_init(&k->ec);
+	if ((rc = wc_ecc_make_key_ex(&k->rng, (bits + 7) / 8, &k->ec, curve)) != 0)
+		die("wc_ecc_make_key_ex", rc);
+	rc = wc_EccPublicKeyToDer(&k->ec, k->spki, sizeof(k->spki), 1);
+	if (rc <= 0)
+		die("wc_EccPublicKeyToDer", rc);
+	k->spki_len = (size_t)rc;
+	return k;
+}
+
+void tkey_free(struct tkey *k)
+{
+	if (!k)
+		return;
+	if (k->rsa)
+		wc_FreeRsaKey(&k->rsa_key);
+	else
+		wc_ecc_free(&k->ec);
+	wc_FreeRng(&k->rng);
+	free(k);
+}
+
+/* ---- DER writing ---- */
+
+static void put_len(struct buf *b, size_t n)
+{
+	unsigned char l[5];
+	int k = 0;
+
+	if (n < 0x80) {
+		l[0] = (unsigned char)n;
+		buf_append(b, l, 1);
+		return;
+	}
+	while (n) {
+		l[4 - k++] = (unsigned char)n;
+		n >>= 8;
+	}
+	l[4 - k] = (unsigned char)(0x80 | k);
+	buf_append(b, l + 4 - k, (size_t)k + 1);
+}
+
+static void tlv(struct buf *b, unsigned tag, const void *p, size_t n)
+{
+	unsigned char t = (unsigned char)tag;
+
+	buf_append(b, &t, 1);
+	put_len(b, n);
+	buf_append(b, p, n);
+}
+
+/* Wrap the contents of inner as one element of out, then free inner. */
+static void wrap(struct buf *out, unsigned tag, struct buf *inner)
+{
+	tlv(out, tag, inner->data, inner->len);
+	buf_free(inner);
+}
+
+static void oid(struct buf *b, const char *dotted)
+{
+	unsigned char enc[64];
+	size_t n = 0;
+	unsigned long a, c;
+	const char *p = dotted;
+	char *end;
+
+	a = strtoul(p, &end, 10);
+	p = end + 1;
+	c = strtoul(p, &end, 10);
+	c += a * 40;
+	for (;;) {
+		unsigned char tmp[8];
+		int k = 0;
+
+		do {
+			tmp[k++] = (unsigned char)(c & 0x7f);
+			c >>= 7;
+		} while (c);
+		while (k--)
+			enc[n++] = (unsigned char)(tmp[k] | (k ? 0x80 : 0));
+		if (*end != '.')
+			break;
+		p = end + 1;
+		c = strtoul(p, &end, 10);
+	}
+	tlv(b, 0x06, enc, n);
+}
+
+static void name(struct buf *out, const char *cn, const char *org)
+{
+	struct buf seq = BUF_INIT(0), set = BUF_INIT(0), atv = BUF_INIT(0);
+
+	if (org) {
+		oid(&atv, "2.5.4.10");
+		tlv(&atv, 0x0c, org, strlen(org));
+		wrap(&set, 0x30, &atv);
+		wrap(&seq, 0x31, &set);
+	}
+	oid(&atv, "2.5.4.3");
+	tlv(&atv, 0x0c, cn, strlen(cn));
+	wrap(&set, 0x30, &atv);
+	wrap(&seq, 0x31, &set);
+	wrap(out, 0x30, &seq);
+}
+
+static void der_time(struct buf *out, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof(s), "%Y%m%d%H%M%SZ", &tm);
+	if (tm.tm_year + 1900 < 2050)
+		tlv(out, 0x17, s + 2, strlen(s) - 2); /* UTCTime: two-digit year */
+	else
+		tlv(out, 0x18, s, strlen(s));
+}
+
+static void extension(struct buf *exts, const char *id, bool critical, struct buf *value)
+{
+	struct buf e = BUF_INIT(0);
+
+	oid(&e, id);
+	if (critical)
+		tlv(&e, 0x01, "\xff", 1);
+	wrap(&e, 0x04, value);
+	wrap(exts, 0x30, &e);
+}
+
+static void hash_of(int hash_bits, const void *data, size_t len, unsigned char *out, size_t *out_len,
+		    enum wc_HashType *type)
+{
+	*type = hash_bits == 1 ? WC_HASH_TYPE_SHA
+	      : hash_bits == 384 ? WC_HASH_TYPE_SHA384
+	      : hash_bits == 512 ? WC_HASH_TYPE_SHA512 : WC_HASH_TYPE_SHA256;
+	*out_len = (size_t)wc_HashGetDigestSize(*type);
+	if (wc_Hash(*type, data, (word32)len, out, (word32)*out_len) != 0)
+		die("wc_Hash", 0);
+}
+
+/* PKCS#1 v1.5 or DER ECDSA signature of a certificate body. */
+static void sign_tbs(const struct tkey *k, bool sha1, const struct buf *tbs, struct buf *sig)
+{
+	struct tkey *mk = (struct tkey *)k;
+	unsigned char digest[64], out[1024];
+	size_t dlen;
+	enum wc_HashType type;
+	word32 olen = sizeof(out);
+	int rc;
+
+	hash_of(sha1 ? 1 : 256, tbs->data, tbs->len, digest, &dlen, &type);
+	if (k->rsa) {
+		unsigned char info[128];
+		word32 ilen = wc_EncodeSignature(info, digest, (word32)dlen, sha1 ? 88 /* SHAh */ : 414 /* SHA256h */);
+
+		rc = wc_RsaSSL_Sign(info, ilen, out, olen, &mk->rsa_key, &mk->rng);
+		if (rc <= 0)
+			die("wc_RsaSSL_Sign", rc);
+		olen = (word32)rc;
+	} else {
+		rc = wc_ecc_sign_hash(digest, (word32)dlen, out, &olen, &mk->rng, &mk->ec);
+		if (rc != 0)
+			die("wc_ecc_sign_hash", rc);
+	}
+	buf_init(sig, 0);
+	buf_append(sig, out, olen);
+}
+
+void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *der)
+{
+	static const char *const code_signing[] = { "1.3.6.1.5.5.7.3.3", NULL };
+	const struct tkey *signer = o->issuer_key ? o->issuer_key : k;
+	struct buf tbs = BUF_INIT(0), t = BUF_INIT(0), exts = BUF_INIT(0), v = BUF_INIT(0), w = BUF_INIT(0);
+	struct buf alg = BUF_INIT(0), sig = BUF_INIT(0), cert = BUF_INIT(0);
+	unsigned char serial[9];
+	const char *sig_oid;
+	unsigned ku;
+	size_t i;
+
+	/* version 3 */
+	tlv(&v, 0x02, "\x02", 1);
+	wrap(&tbs, 0xa0, &v);
+	/* serial */
+	serial[0] = 0x01;
+	for (i = 1; i < sizeof(serial); i++)
+		serial[i] = (unsigned char)rand();
+	tlv(&tbs, 0x02, serial, sizeof(serial));
+	/* signature algorithm */
+	if (signer->rsa) {
+		sig_oid = o->sha1 ? "1.2.840.113549.1.1.5" : "1.2.840.113549.1.1.11";
+		oid(&alg, sig_oid);
+		tlv(&alg, 0x05, "", 0);
+	} else {
+		sig_oid = o->sha1 ? "1.2.840.10045.4.1" : "1.2.840.10045.4.3.2";
+		oid(&alg, sig_oid);
+	}
+	{
+		struct buf copy = BUF_INIT(0);
+		buf_append(&copy, alg.data, alg.len);
+		wrap(&tbs, 0x30, &copy);
+	}
+	/* issuer, validity, subject, key */
+	name(&tbs, o->issuer_key ? o->issuer_cn : o->cn, o->issuer_key ? o->issuer_org : o->org);
+	der_time(&t, o->not_before ? o->not_before : 1577836800);   /* 2020-01-01 */
+	der_time(&t, o->not_after ? o->not_after : 4733510400);     /* 2120-01-01 */
+	wrap(&tbs, 0x30, &t);
+	name(&tbs, o->cn, o->org);
+	buf_append(&tbs, k->spki, k->spki_len);
+	/* extensions */
+	if (o->is_ca) {
+		tlv(&w, 0x01, "\xff", 1);
+		if (o->path_len >= 0) {
+			unsigned char pl = (unsigned char)o->path_len;
+			tlv(&w, 0x02, &pl, 1);
+		}
+		wrap(&v, 0x30, &w);
+		extension(&exts, "2.5.29.19", true, &v);
+	} else if (!o->no_basic_constraints) {
+		wrap(&v, 0x30, &w);
+		extension(&exts, "2.5.29.19", true, &v);
+	}
+	if (!o->no_key_usage) {
+		unsigned char bits[3] = { 0, 0, 0 };
+		int top = -1;
+
+		ku = o->key_usage ? o->key_usage : o->is_ca ? NV_KU_KEY_CERT_SIGN : NV_KU_DIGITAL_SIGNATURE;
+		for (i = 0; i < 9; i++) {
+			if (ku & (1u << i)) {
+				bits[1 + i / 8] |= (unsigned char)(0x80 >> (i % 8));
+				top = (int)i;
+			}
+		}
+		bits[0] = (unsigned char)(7 - top % 8);
+		tlv(&v, 0x03, bits, (size_t)(2 + top / 8));
+		extension(&exts, "2.5.29.15", !o->key_usage_not_critical, &v);
+	}
+	if (!o->is_ca || o->ekus) {
+		const char *const *list = o->ekus ? o->ekus : code_signing;
+
+		for (i = 0; list[i]; i++)
+			oid(&w, list[i]);
+		wrap(&v, 0x30, &w);
+		extension(&exts, "2.5.29.37", false, &v);
+	}
+	wrap(&w, 0x30, &exts);
+	wrap(&tbs, 0xa3, &w);
+	{
+		struct buf tbs_el = BUF_INIT(0);
+
+		wrap(&tbs_el, 0x30, &tbs);
+		sign_tbs(signer, o->sha1, &tbs_el, &sig);
+		buf_append(&cert, tbs_el.data, tbs_el.len);
+		buf_free(&tbs_el);
+	}
+	wrap(&cert, 0x30, &alg);
+	{
+		unsigned char zero = 0;
+		struct buf bs = BUF_INIT(0);
+
+		buf_append(&bs, &zero, 1);
+		buf_append(&bs, sig.data, sig.len);
+		wrap(&cert, 0x03, &bs);
+	}
+	buf_free(&sig);
+	buf_init(der, 0);
+	wrap(der, 0x30, &cert);
+}
+
+/* ---- signatures ---- */
+
+void tsign_pss(const struct tkey *k, int hash_bits, const void *data, size_t len, int salt_len, struct buf *sig)
+{
+	struct tkey *mk = (struct tkey *)k;
+	unsigned char digest[64], out[1024];
+	size_t dlen;
+	enum wc_HashType type;
+	int mgf = hash_bits == 384 ? WC_MGF1SHA384 : hash_bits == 512 ? WC_MGF1SHA512 : WC_MGF1SHA256;
+	int rc;
+
+	hash_of(hash_bits, data, len, digest, &dlen, &type);
+	rc = wc_RsaPSS_Sign_ex(digest, (word32)dlen, out, sizeof(out), type, mgf, salt_len, &mk->rsa_key, &mk->rng);
+	if (rc <= 0)
+		die("wc_RsaPSS_Sign_ex", rc);
+	buf_init(sig, 0);
+	buf_append(sig, out, (size_t)rc);
+}
+
+void tsign_ecdsa_raw(const struct tkey *k, int hash_bits, const void *data, size_t len, struct buf *sig)
+{
+	struct tkey *mk = (struct tkey *)k;
+	unsigned char digest[64], der[256], r[80], s[80], raw[160];
+	size_t dlen, half = (size_t)(k->bits + 7) / 8;
+	enum wc_HashType type;
+	word32 der_len = sizeof(der), rl = sizeof(r), sl = sizeof(s);
+	int rc;
+
+	hash_of(hash_bits, data, len, digest, &dlen, &type);
+	if ((rc = wc_ecc_sign_hash(digest, (word32)dlen, der, &der_len, &mk->rng, &mk->ec)) != 0)
+		die("wc_ecc_sign_hash", rc);
+	if ((rc = wc_ecc_sig_to_rs(der, der_len, r, &rl, s, &sl)) != 0)
+		die("wc_ecc_sig_to_rs", rc);
+	memset(raw, 0, sizeof(raw));
+	memcpy(raw + half - rl, r, rl);
+	memcpy(raw + 2 * half - sl, s, sl);
+	buf_init(sig, 0);
+	buf_append(sig, raw, 2 * half);
+}
+
+static void sign_for(const struct tkey *k, int hash_bits, bool salt_set, int salt, const void *data, size_t len,
+		     struct buf *sig)
+{
+	if (k->rsa)
+		tsign_pss(k, hash_bits, data, len, salt_set ? salt : hash_bits / 8, sig);
+	else
+		tsign_ecdsa_raw(k, hash_bits, data, len, sig);
+}
+
+char *tb64url(const void *p, size_t n)
+{
+	return b64_encode_url_raw(p, n);
+}
+
+void tjws_make(const struct tkey *k, const struct tjws *j, struct buf *out)
+{
+	_cleanup_free_ char *prot = tb64url(j->protected_json, strlen(j->protected_json));
+	_cleanup_free_ char *pay = tb64url(j->payload, strlen(j->payload));
+	_cleanup_free_ char *input = xasprintf("%s.%s", prot, pay);
+	_cleanup_free_ char *sig64 = NULL;
+	struct buf sig;
+	size_t i;
+
+	sign_for(k, j->hash_bits ? j->hash_bits : 256, j->pss_salt_set, j->pss_salt, input, strlen(input), &sig);
+	sig64 = tb64url(sig.data, sig.len);
+	buf_free(&sig);
+	buf_init(out, 0);
+	buf_printf(out, "{\"payload\":\"%s\",\"protected\":\"%s\",\"header\":{\"x5c\":[", pay, prot);
+	for (i = 0; i < j->n_certs; i++) {
+		_cleanup_free_ char *c = b64_encode_std(j->certs[i].data, j->certs[i].len);
+		buf_printf(out, "%s\"%s\"", i ? "," : "", c);
+	}
+	buf_printf(out, "]%s%s},\"signature\":\"%s\"}", j->extra_header ? "," : "",
+		   j->extra_header ? j->extra_header : "", sig64);
+}
+
+/* ---- CBOR / COSE ---- */
+
+void tcbor_head(struct buf *b, unsigned major, uint64_t arg)
+{
+	unsigned char h[9];
+	size_t n;
+
+	if (arg < 24) {
+		h[0] = (unsigned char)(major << 5 | arg);
+		n = 1;
+	} else if (arg <= 0xff) {
+		h[0] = (unsigned char)(major << 5 | 24);
+		h[1] = (unsigned char)arg;
+		n = 2;
+	} else if (arg <= 0xffff) {
+		h[0] = (unsigned char)(major << 5 | 25);
+		h[1] = (unsigned char)(arg >> 8);
+		h[2] = (unsigned char)arg;
+		n = 3;
+	} else if (arg <= 0xffffffffu) {
+		h[0] = (unsigned char)(major << 5 | 26);
+		for (n = 0; n < 4; n++)
+			h[1 + n] = (unsigned char)(arg >> (24 - 8 * n));
+		n = 5;
+	} else {
+		h[0] = (unsigned char)(major << 5 | 27);
+		for (n = 0; n < 8; n++)
+			h[1 + n] = (unsigned char)(arg >> (56 - 8 * n));
+		n = 9;
+	}
+	buf_append(b, h, n);
+}
+
+void tcbor_bstr(struct buf *b, const void *p, size_t n)
+{
+	tcbor_head(b, 2, n);
+	buf_append(b, p, n);
+}
+
+void tcbor_tstr(struct buf *b, const char *s)
+{
+	tcbor_head(b, 3, strlen(s));
+	buf_append(b, s, strlen(s));
+}
+
+void tcbor_int(struct buf *b, int64_t v)
+{
+	if (v >= 0)
+		tcbor_head(b, 0, (uint64_t)v);
+	else
+		tcbor_head(b, 1, (uint64_t)(-1 - v));
+}
+
+void tcose_protected(int alg, int64_t signing_time, struct buf *out)
+{
+	buf_init(out, 0);
+	tcbor_head(out, 5, 5);
+	tcbor_int(out, 1);
+	tcbor_int(out, alg);
+	tcbor_int(out, 2);
+	tcbor_head(out, 4, 1);
+	tcbor_tstr(out, "io.cncf.notary.signingScheme");
+	tcbor_int(out, 3);
+	tcbor_tstr(out, "application/vnd.cncf.notary.payload.v1+json");
+	tcbor_tstr(out, "io.cncf.notary.signingTime");
+	tcbor_head(out, 6, 1);
+	tcbor_int(out, signing_time);
+	tcbor_tstr(out, "io.cncf.notary.signingScheme");
+	tcbor_tstr(out, "notary.x509");
+}
+
+void tcose_make(const struct tkey *k, const struct tcose *c, struct buf *out)
+{
+	struct buf tbs = BUF_INIT(0), sig;
+	size_t i, plen = strlen(c->payload);
+
+	buf_append(&tbs, "\x84\x6aSignature1", 12);
+	tcbor_bstr(&tbs, c->protected_map->data, c->protected_map->len);
+	buf_append(&tbs, "\x40", 1);
+	tcbor_bstr(&tbs, c->payload, plen);
+	sign_for(k, c->hash_bits ? c->hash_bits : 256, c->pss_salt_set, c->pss_salt, tbs.data, tbs.len, &sig);
+	buf_free(&tbs);
+
+	buf_init(out, 0);
+	buf_append(out, "\xd2\x84", 2);
+	tcbor_bstr(out, c->protected_map->data, c->protected_map->len);
+	tcbor_head(out, 5, c->n_unprotected + (c->n_certs ? 1 : 0));
+	if (c->n_certs) {
+		tcbor_int(out, 33);
+		tcbor_head(out, 4, c->n_certs);
+		for (i = 0; i < c->n_certs; i++)
+			tcbor_bstr(out, c->certs[i].data, c->certs[i].len);
+	}
+	buf_append(out, c->unprotected_pairs, c->unprotected_pairs_len);
+	tcbor_bstr(out, c->payload, plen);
+	tcbor_bstr(out, sig.data, sig.len);
+	buf_free(&sig);
+}

@@ -1,0 +1,91 @@
+/*
+ * nvtest-pki.h - test-only certificates, signatures and envelopes made at
+ * run time with wolfCrypt, for the notation unit tests (certificates with
+ * chosen extensions, PSS with chosen salt lengths, raw ECDSA, JWS and COSE
+ * envelopes with chosen headers).
+ */
+#ifndef FERRY_TESTS_NVTEST_PKI_H
+#define FERRY_TESTS_NVTEST_PKI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct tkey;   /* an RSA or EC private key */
+
+struct tkey *tkey_rsa(int bits);
+struct tkey *tkey_ec(int bits);   /* 256, 384 or 521 */
+void tkey_free(struct tkey *k);
+
+/* Certificate template. Zero values give a self-signed v3 code-signing
+ * leaf: keyUsage digitalSignature (critical), EKU codeSigning, SHA-256. */
+struct tcert_opts {
+	const char *cn;
+	const char *org;                 /* optional O attribute */
+	bool is_ca;
+	int path_len;                    /* with is_ca; -1 = absent */
+	bool no_basic_constraints;       /* leaf: omit the extension (default: cA=false, critical) */
+	bool no_key_usage;
+	unsigned key_usage;              /* NV_KU_* bits; 0 = default for leaf / CA */
+	bool key_usage_not_critical;
+	const char *const *ekus;         /* dotted OIDs, NULL-terminated; NULL = codeSigning for leaves */
+	bool sha1;                       /* sign with SHA-1 instead of SHA-256 */
+	int64_t not_before, not_after;   /* 0 = 2020-01-01 .. 2120-01-01 */
+	const struct tkey *issuer_key;   /* NULL: self-signed with the subject key */
+	const char *issuer_cn;           /* with issuer_key */
+	const char *issuer_org;
+};
+
+/* DER certificate for key k. */
+void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *der);
+
+/* Signatures over data with the key's algorithm. */
+void tsign_pss(const struct tkey *k, int hash_bits, const void *data, size_t len, int salt_len, struct buf *sig);
+void tsign_ecdsa_raw(const struct tkey *k, int hash_bits, const void *data, size_t len, struct buf *sig);
+
+/* JWS JSON envelope: protected header JSON as given (b64url-encoded here). */
+struct tjws {
+	const char *protected_json;
+	const char *payload;             /* JSON text, b64url-encoded here */
+	const struct buf *certs;         /* x5c, leaf first */
+	size_t n_certs;
+	const char *extra_header;        /* extra members of "header", e.g. "\"io.cncf.notary.signingAgent\":\"x\"" */
+	int pss_salt;                    /* RSA keys: PSS salt length (default: hash length) */
+	bool pss_salt_set;
+	int hash_bits;                   /* 256/384/512 */
+};
+/* Sign and serialise. */
+void tjws_make(const struct tkey *k, const struct tjws *j, struct buf *out);
+
+/* Minimal CBOR writer for COSE tests. */
+void tcbor_head(struct buf *b, unsigned major, uint64_t arg);
+void tcbor_bstr(struct buf *b, const void *p, size_t n);
+void tcbor_tstr(struct buf *b, const char *s);
+void tcbor_int(struct buf *b, int64_t v);
+
+/* COSE_Sign1 over protected (map bytes), with an unprotected map whose
+ * entries are given pre-encoded (n_unprotected pairs in unprotected_pairs);
+ * x5chain (label 33) is added from certs when n_certs > 0. */
+struct tcose {
+	const struct buf *protected_map;
+	const unsigned char *unprotected_pairs;
+	size_t unprotected_pairs_len;
+	size_t n_unprotected;
+	const struct buf *certs;
+	size_t n_certs;
+	const char *payload;
+	int pss_salt;
+	bool pss_salt_set;
+	int hash_bits;
+};
+void tcose_make(const struct tkey *k, const struct tcose *c, struct buf *out);
+
+/* The usual Notation protected header as a CBOR map (alg, crit, cty,
+ * signingScheme notary.x509, signingTime tag 1). */
+void tcose_protected(int alg, int64_t signing_time, struct buf *out);
+
+char *tb64url(const void *p, size_t n);
+
+#endif
