@@ -524,6 +524,19 @@ static int rename_noreplace(int from_fd, const char *from, int to_fd, const char
 	return renameat(from_fd, from, to_fd, to);
 }
 
+/* Staging is private (0700/0600) while a worker fills it; a promoted revision
+ * is readable by the applications that consume it. Through an fd, so a
+ * symlink planted in staging is never followed. */
+static int publish_mode(struct store *s, const char *rel, bool is_blob)
+{
+	_cleanup_close_ int fd = openat(s->tmp_fd, rel,
+					O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (is_blob ? 0 : O_DIRECTORY));
+
+	if (fd < 0)
+		return -1;
+	return fchmod(fd, is_blob ? 0644 : 0755);
+}
+
 int store_promote(struct store *s, const char *ns, const char *name, const char *hex,
 		  const char *rel, bool is_blob, struct ferry_err *e)
 {
@@ -541,6 +554,9 @@ int store_promote(struct store *s, const char *ns, const char *name, const char 
 				is_blob ? "file" : "directory", ns, name);
 	if (sync_staged(s, rel, is_blob) < 0)
 		return ferr_set(e, REASON_STORE, "cannot sync staging entry '%s/tmp/%s': %s", s->root, rel,
+				strerror(errno));
+	if (publish_mode(s, rel, is_blob) < 0)
+		return ferr_set(e, REASON_STORE, "cannot open up staging entry '%s/tmp/%s': %s", s->root, rel,
 				strerror(errno));
 	src_fd = open_source_dir(s, ns, name, true, e);
 	if (src_fd < 0)

@@ -79,7 +79,8 @@ static void mark_verification(struct rc_status *st, const struct rc_result *r, i
 	record_verification(st, r);
 }
 
-static void log_outcome(const struct rc_status *st, const struct rc_result *r, bool new_artifact)
+static void log_outcome(const struct cfg_source *src, const struct rc_status *st, const struct rc_result *r,
+			bool new_artifact)
 {
 	char *source = xasprintf("%s/%s", st->ns, st->name);
 	struct log_fields f = { .source = source, .revision = r->revision, .reason = r->reason };
@@ -95,8 +96,8 @@ static void log_outcome(const struct rc_status *st, const struct rc_result *r, b
 	} else if (new_artifact) {
 		f.message_id = LOG_MSGID_NEW_ARTIFACT;
 		f.reason = "NewArtifact";
-		log_event(LOG_NOTICE, &f, "stored artifact with revision '%s' from '%s'", r->revision,
-			  str_or(st->artifact.path, ""));
+		log_event(LOG_NOTICE, &f, "stored artifact with revision '%s' from '%s' in %s", r->revision,
+			  src->url, str_or(st->artifact.path, ""));
 	} else {
 		f.reason = "ArtifactUpToDate";
 		log_event(LOG_INFO, &f, "artifact up-to-date with remote revision: '%s'", str_or(r->revision, ""));
@@ -220,7 +221,7 @@ bool rc_apply(struct store *s, const struct cfg_source *src, struct rc_status *s
 		break;
 	}
 	finish(st, success, stalled, gen, now);
-	log_outcome(st, r, new_artifact);
+	log_outcome(src, st, r, new_artifact);
 	return cond_is(&st->conds, COND_READY, COND_TRUE);
 }
 

@@ -444,6 +444,10 @@ static void test_promote_points_current(void **state)
 	assert_file(f, "artifacts/" NS "/" NAME "/current/data", "one");
 	assert_listing(f, "artifacts/" NS "/" NAME, HEX1 " current");
 	assert_listing(f, "tmp", "");
+	/* private while staged, readable by the applications once promoted */
+	path = pathf(f, "artifacts/" NS "/" NAME "/" HEX1);
+	assert_int_equal(mode_of(path), S_IFDIR | 0755);
+	free(path);
 
 	path = store_path(&f->s, NS, NAME, HEX1);
 	expected = xasprintf("%s/artifacts/" NS "/" NAME "/" HEX1, f->state);
@@ -554,6 +558,11 @@ static void test_promote_blob(void **state)
 	assert_true(store_has(&f->s, NS, NAME, HEX1, true));
 	assert_false(store_has(&f->s, NS, NAME, HEX1, false));
 	assert_file(f, "artifacts/" NS "/" NAME "/" HEX1 ".blob", "layer");
+	{
+		char *path = pathf(f, "artifacts/" NS "/" NAME "/" HEX1 ".blob");
+		assert_int_equal(mode_of(path), S_IFREG | 0644);
+		free(path);
+	}
 
 	/* same digest again replaces the file */
 	assert_int_equal(store_stage_file(&f->s, NS, NAME, &rel, &fd, &f->e), 0);
