@@ -32,6 +32,10 @@ struct xfer {
 	size_t header_bytes;
 	bool header_overflow;
 	int sink_errno;
+	int64_t stall_limit_ms;     /* stream: abort when no byte arrived for this long */
+	int64_t last_progress_ms;
+	curl_off_t last_dlnow;
+	bool stalled;
 };
 
 int oci_http_new(const struct oci_http_opts *opts, struct oci_http **out, struct ferry_err *e)
@@ -228,6 +232,26 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* The longest stall of a download, measured between received bytes (libcurl's
+ * low-speed check averages over a window and reacts late to a stalled body). */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct xfer *x = userdata;
+	int64_t now = ftime_mono_ms();
+
+	if (dlnow != x->last_dlnow) {
+		x->last_dlnow = dlnow;
+		x->last_progress_ms = now;
+		return 0;
+	}
+	if (now - x->last_progress_ms > x->stall_limit_ms) {
+		x->stalled = true;
+		return 1;
+	}
+	return 0;
+}
+
 static bool transient_code(CURLcode rc, long os_errno)
 {
 	switch (rc) {
@@ -307,8 +331,11 @@ static void setup(struct oci_http *h, const struct oci_http_req *req, const char
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
 	if (req->stream) {
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)((timeout + 999) / 1000));
+		x->stall_limit_ms = timeout;
+		x->last_progress_ms = ftime_mono_ms();
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
 	} else {
 		int64_t left = req->deadline_ms - ftime_mono_ms();
 
@@ -365,12 +392,17 @@ static int transport_error(struct oci_http *h, const char *method, const char *u
 			 (long long)(req->body ? (int64_t)req->body->max : req->max_bytes));
 	} else if (x->sink_errno) {
 		snprintf(why, sizeof(why), "writing the response body failed: %s", strerror(x->sink_errno));
-	} else if (rc == CURLE_OPERATION_TIMEDOUT && req->stream) {
-		snprintf(why, sizeof(why), "download stalled: no data for %llds (spec.timeout)",
-			 (long long)((timeout + 999) / 1000));
+	} else if (x->stalled) {
+		char d[32];
+
+		ftime_format_duration(timeout, d, sizeof(d));
+		snprintf(why, sizeof(why), "download stalled: no data for %s (spec.timeout)", d);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(why, sizeof(why), "timeout: no complete response within the %lldms deadline "
-			 "(spec.timeout): %s", (long long)timeout, h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
+		char d[32];
+
+		ftime_format_duration(timeout, d, sizeof(d));
+		snprintf(why, sizeof(why), "timeout: no complete response within %s (spec.timeout): %s", d,
+			 h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
 	} else if (rc == CURLE_UNSUPPORTED_PROTOCOL && !strncasecmp(url, "http://", 7)) {
 		snprintf(why, sizeof(why), "plain HTTP is not allowed (set spec.insecure for an HTTP registry)");
 	} else {
@@ -380,10 +412,13 @@ static int transport_error(struct oci_http *h, const char *method, const char *u
 			snprintf(why, sizeof(why), "%s: %s", text, strerror((int)os_errno));
 		else
 			snprintf(why, sizeof(why), "%s", text);
+		if (rc == CURLE_SSL_CONNECT_ERROR && strcasestr(text, "wrong version number"))
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 " (the server does not speak TLS: set spec.insecure for a plain HTTP registry)");
 	}
 	ferr_set(e, "", "%s %s: %s", method, shown, why);
-	e->transient = !x->header_overflow && !x->resp->body_too_large && !x->sink_errno &&
-		       transient_code(rc, os_errno);
+	e->transient = x->stalled || (!x->header_overflow && !x->resp->body_too_large && !x->sink_errno &&
+				      transient_code(rc, os_errno));
 	return -1;
 }
 

@@ -3,8 +3,9 @@
  * the operation files (resolve, fetch, tags, referrers).
  *
  * Internal to oci. oci_call_do adds what every registry request needs:
- * the registry's Authorization (only to its own origin), one re-authentication
- * after a 401 (Basic, or a Bearer token from the challenge's realm), retries
+ * the registry's Authorization (only to its own origin), authentication after
+ * a 401 (Basic, or a Bearer token from the challenge's realm; a refused token
+ * is replaced once, then the 401 stands), retries
  * with exponential backoff and jitter for transport failures, 429 and 5xx
  * (honouring Retry-After), and the spec.timeout deadline.
  */

@@ -171,7 +171,9 @@ int oci_call_do(struct oci_client *c, const struct oci_call *call, struct oci_ht
 {
 	int64_t timeout = c->timeout_ms > 0 ? c->timeout_ms : LIMIT_DEFAULT_TIMEOUT_MS;
 	int64_t deadline = call->deadline_ms ? call->deadline_ms : ftime_mono_ms() + timeout;
-	bool reauthenticated = false, retried = false;
+	/* a call without a token may fetch one and refresh it once; with one, refresh once */
+	int reauth_budget = c->authorization ? 1 : 2;
+	bool retried = false;
 	int attempt = 1;
 
 	memset(resp, 0, sizeof(*resp));
@@ -219,14 +221,14 @@ int oci_call_do(struct oci_client *c, const struct oci_call *call, struct oci_ht
 			attempt++;
 			continue;
 		}
-		if (resp->status == 401 && !call->token_request && !reauthenticated && resp->www_authenticate) {
+		if (resp->status == 401 && !call->token_request && reauth_budget > 0 && resp->www_authenticate) {
 			char *origin = oci_url_origin(resp->url);
 			bool ours = origin && !strcmp(origin, c->origin);
 			int r;
 
 			free(origin);
 			if (ours) {
-				reauthenticated = true;
+				reauth_budget--;
 				r = oci_auth_challenge(c, resp->www_authenticate, deadline, e);
 				if (r < 0)
 					return -1;

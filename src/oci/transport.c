@@ -13,7 +13,9 @@
 
 #include <curl/curl.h>
 #include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/rsa.h>
 
 #include "util/limits.h"
 #include "util/log.h"
@@ -107,21 +109,57 @@ static bool has_pem_block(const struct cfg_secret_entry *v, const char *label_su
 	return false;
 }
 
-/* Only a definite mismatch is reported; loading quirks are left to the TLS library. */
+/* The public key of a PEM private key, as the certificate carries it: the
+ * uncompressed EC point or the RSAPublicKey DER. 0 bytes when unknown. */
+static size_t public_key_of(const struct cfg_secret_entry *key, unsigned char *out, size_t max)
+{
+	size_t n = 0;
+	int der_len;
+	unsigned char *der = xmalloc(key->len + 1);
+	word32 idx;
+
+	der_len = wc_KeyPemToDer(key->value, (int)key->len, der, (int)key->len, NULL);
+	if (der_len > 0) {
+		ecc_key ek;
+		RsaKey rk;
+		word32 olen = (word32)max;
+		int r;
+
+		if (wc_ecc_init(&ek) == 0) {
+			idx = 0;
+			if (wc_EccPrivateKeyDecode(der, &idx, &ek, (word32)der_len) == 0 &&
+			    (ek.type != ECC_PRIVATEKEY_ONLY || wc_ecc_make_pub(&ek, NULL) == 0) &&
+			    wc_ecc_export_x963(&ek, out, &olen) == 0)
+				n = olen;
+			wc_ecc_free(&ek);
+		}
+		if (!n && wc_InitRsaKey(&rk, NULL) == 0) {
+			idx = 0;
+			if (wc_RsaPrivateKeyDecode(der, &idx, &rk, (word32)der_len) == 0 &&
+			    (r = wc_RsaKeyToPublicDer_ex(&rk, out, (word32)max, 0)) > 0)
+				n = (size_t)r;
+			wc_FreeRsaKey(&rk);
+		}
+	}
+	explicit_bzero(der, key->len + 1);
+	free(der);
+	return n;
+}
+
+/* Only a definite mismatch is reported: the key's public half must occur in
+ * the leaf certificate; keys this check does not know are left to libcurl. */
 static bool key_pair_mismatch(const struct cfg_secret_entry *cert, const struct cfg_secret_entry *key)
 {
-	WOLFSSL_CTX *ctx;
+	unsigned char pub[1024];
+	unsigned char *der = xmalloc(cert->len + 1);
+	size_t pub_len = public_key_of(key, pub, sizeof(pub));
+	int der_len = wc_CertPemToDer(cert->value, (int)cert->len, der, (int)cert->len, CERT_TYPE);
 	bool mismatch = false;
 
-	wolfSSL_Init();
-	ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
-	if (!ctx)
-		return false;
-	if (wolfSSL_CTX_use_certificate_chain_buffer(ctx, cert->value, (long)cert->len) == WOLFSSL_SUCCESS &&
-	    wolfSSL_CTX_use_PrivateKey_buffer(ctx, key->value, (long)key->len, WOLFSSL_FILETYPE_PEM) ==
-		    WOLFSSL_SUCCESS)
-		mismatch = wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS;
-	wolfSSL_CTX_free(ctx);
+	if (pub_len && der_len > 0)
+		mismatch = !memmem(der, (size_t)der_len, pub, pub_len);
+	free(der);
+	explicit_bzero(pub, sizeof(pub));
 	return mismatch;
 }
 
