@@ -23,6 +23,9 @@
 #define OID_POLICIES    "2.5.29.32"
 #define OID_AKID        "2.5.29.35"
 #define OID_SKID        "2.5.29.14"
+#define OID_POLICY_MAPPINGS "2.5.29.33"
+#define OID_POLICY_CONS "2.5.29.36"
+#define OID_INHIBIT_ANY "2.5.29.54"
 #define OID_AIA         "1.3.6.1.5.5.7.1.1"
 #define OID_AIA_OCSP    "1.3.6.1.5.5.7.48.1"
 
@@ -109,12 +112,13 @@ static int ext_basic_constraints(struct nv_cert *c, struct der val, const char *
 	seq = der_contents(&t);
 	if (der_read_optional(&seq, DER_BOOLEAN, &t, &present) < 0 || (present && der_boolean(&t, &c->is_ca) < 0))
 		return -1;
-	if (der_read_optional(&seq, DER_INTEGER, &t, &present) < 0 || (present && der_integer_i64(&t, &path_len) < 0))
+	if (der_read_optional(&seq, DER_INTEGER, &t, &present) < 0 ||
+	    (present && (der_integer_i64(&t, &path_len) < 0 || path_len < 0)))
 		return -1;
 	if (!der_empty(&seq))
 		return -1;
 	c->has_basic_constraints = true;
-	if (present && path_len >= 0) {
+	if (present) {
 		c->has_path_len = true;
 		c->path_len = path_len > INT_MAX ? INT_MAX : (int)path_len;
 	} else {
@@ -213,43 +217,81 @@ static int ext_crl_dp(struct nv_cert *c, struct der val, const char **why)
 	return 0;
 }
 
-/* Go parses these too; ferry only checks their outer shape. Returns whether
- * Go would count a critical one as handled. */
-static int ext_other_known(const char *oid, struct der val, bool *handled, const char **why)
+/* Go parses these too; ferry checks their outer shape and Go's criticality
+ * rules. *handled says whether Go counts a critical one as understood. */
+static int ext_other_known(const char *oid, struct der val, bool critical, bool *handled, const char **why)
 {
 	struct der_tlv t;
 
 	*handled = true;
 	if (!strcmp(oid, OID_SKID)) {
+		if (critical) {
+			*why = "x509: subject key identifier incorrectly marked critical";
+			return -1;
+		}
 		*why = "x509: invalid subject key identifier";
 		return der_read_tag(&val, DER_OCTET_STRING, &t) < 0 || !der_empty(&val) ? -1 : 0;
 	}
-	if (!strcmp(oid, OID_AKID))
+	if (!strcmp(oid, OID_INHIBIT_ANY)) {
+		int64_t v;
+
+		*why = "x509: invalid inhibit any policy extension";
+		return der_read(&val, &t) < 0 || !der_empty(&val) || der_integer_i64(&t, &v) < 0 ? -1 : 0;
+	}
+	if (!strcmp(oid, OID_AKID)) {
+		if (critical) {
+			*why = "x509: authority key identifier incorrectly marked critical";
+			return -1;
+		}
 		*why = "x509: invalid authority key identifier";
-	else if (!strcmp(oid, OID_POLICIES))
+	} else if (!strcmp(oid, OID_POLICIES)) {
 		*why = "x509: invalid certificate policies";
-	else if (!strcmp(oid, OID_NAME_CONS))
+	} else if (!strcmp(oid, OID_POLICY_MAPPINGS)) {
+		*why = "x509: invalid policy mappings extension";
+	} else if (!strcmp(oid, OID_POLICY_CONS)) {
+		*why = "x509: invalid policy constraints extension";
+	} else if (!strcmp(oid, OID_NAME_CONS)) {
 		*why = "x509: invalid NameConstraints extension";
-	else if (!strcmp(oid, OID_SAN))
+	} else if (!strcmp(oid, OID_SAN)) {
 		*why = "x509: invalid subject alternative names";
-	else {
+	} else {
 		*handled = false;
 		return 0;
 	}
 	if (der_read_tag(&val, DER_SEQUENCE, &t) < 0 || !der_empty(&val))
 		return -1;
 	if (!strcmp(oid, OID_SAN)) {
-		/* Go only handles rfc822Name, dNSName, URI and IP address entries */
+		/* Go understands rfc822Name, dNSName, URI (IA5 text) and IP addresses */
 		struct der names = der_contents(&t);
 		struct der_tlv name;
+		size_t i;
 
 		*handled = false;
 		while (!der_empty(&names)) {
-			if (der_read(&names, &name) < 0)
+			if (der_read(&names, &name) < 0) {
+				*why = "x509: invalid subject alternative name";
 				return -1;
-			if (name.tag == DER_CTX_PRIM(1) || name.tag == DER_CTX_PRIM(2) ||
-			    name.tag == DER_CTX_PRIM(6) || name.tag == DER_CTX_PRIM(7))
+			}
+			if (name.tag == DER_CTX_PRIM(1) || name.tag == DER_CTX_PRIM(2) || name.tag == DER_CTX_PRIM(6)) {
+				for (i = 0; i < name.val_len; i++) {
+					if (name.val[i] >= 0x80) {
+						*why = name.tag == DER_CTX_PRIM(1) ? "x509: SAN rfc822Name is malformed"
+						     : name.tag == DER_CTX_PRIM(2) ? "x509: SAN dNSName is malformed"
+										   : "x509: SAN uniformResourceIdentifier is malformed";
+						return -1;
+					}
+				}
 				*handled = true;
+			} else if (name.tag == DER_CTX_PRIM(7)) {
+				static __thread char msg[64];
+
+				if (name.val_len != 4 && name.val_len != 16) {
+					snprintf(msg, sizeof(msg), "x509: cannot parse IP address of length %zu", name.val_len);
+					*why = msg;
+					return -1;
+				}
+				*handled = true;
+			}
 		}
 	}
 	return 0;
@@ -314,7 +356,7 @@ static int parse_extensions(struct nv_cert *c, struct der exts, const char **why
 		} else if (!strcmp(oid, OID_CRL_DP)) {
 			rc = ext_crl_dp(c, val, why);
 		} else {
-			rc = ext_other_known(oid, val, &handled, why);
+			rc = ext_other_known(oid, val, critical, &handled, why);
 		}
 		if (rc < 0)
 			return -1;

@@ -59,6 +59,12 @@ int nv_name_parse(const unsigned char *raw, size_t len, struct nv_name_attr **ou
 				return name_fail(attrs, n, why, "x509: invalid RDNSequence: invalid attribute type");
 			if (der_read(&atav, &value) < 0 || !der_empty(&atav))
 				return name_fail(attrs, n, why, "x509: invalid RDNSequence: invalid attribute value");
+			/* Go's x509 parser has no UniversalString: refuse it like Go */
+			if (value.tag == DER_UNIVERSAL_STRING) {
+				snprintf(msg, sizeof(msg), "x509: invalid RDNSequence: invalid attribute value: unsupported string type: %u",
+					 value.tag);
+				return name_fail(attrs, n, why, msg);
+			}
 			if (der_string_utf8(&value, &s, &serr) < 0) {
 				snprintf(msg, sizeof(msg), "x509: invalid RDNSequence: invalid attribute value: %s", serr);
 				return name_fail(attrs, n, why, msg);

@@ -430,15 +430,10 @@ int der_string_utf8(const struct der_tlv *t, char **out, const char **why)
 		for (i = 0; i < n; i += 2) {
 			uint32_t u = (uint32_t)v[i] << 8 | v[i + 1];
 
-			if (u >= 0xd800 && u < 0xdc00 && i + 3 < n) {
-				uint32_t lo = (uint32_t)v[i + 2] << 8 | v[i + 3];
-				if (lo >= 0xdc00 && lo < 0xe000) {
-					put_utf8(&o, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
-					i += 2;
-					continue;
-				}
-			}
-			put_utf8(&o, (u >= 0xd800 && u < 0xe000) ? 0xfffd : u);
+			/* UCS-2: surrogates and noncharacters are refused (Go) */
+			if ((u >= 0xd800 && u <= 0xdfff) || u == 0xfffe || u == 0xffff || (u >= 0xfdd0 && u <= 0xfdef))
+				goto bad;
+			put_utf8(&o, u);
 		}
 		break;
 	case DER_UNIVERSAL_STRING:

@@ -308,6 +308,10 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 		wrap(&v, 0x30, &w);
 		extension(&exts, "2.5.29.37", false, &v);
 	}
+	if (o->extra_ext_oid) {
+		buf_append(&v, o->extra_ext_value, o->extra_ext_len);
+		extension(&exts, o->extra_ext_oid, o->extra_ext_critical, &v);
+	}
 	wrap(&w, 0x30, &exts);
 	wrap(&tbs, 0xa3, &w);
 	{

@@ -33,6 +33,10 @@ struct tcert_opts {
 	const char *const *ekus;         /* dotted OIDs, NULL-terminated; NULL = codeSigning for leaves */
 	bool sha1;                       /* sign with SHA-1 instead of SHA-256 */
 	int64_t not_before, not_after;   /* 0 = 2020-01-01 .. 2120-01-01 */
+	const char *extra_ext_oid;       /* one more extension (DER value given), e.g. unknown */
+	bool extra_ext_critical;
+	const unsigned char *extra_ext_value;
+	size_t extra_ext_len;
 	const struct tkey *issuer_key;   /* NULL: self-signed with the subject key */
 	const char *issuer_cn;           /* with issuer_key */
 	const char *issuer_org;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "notation/cert.h"
+#include "notation/cert_internal.h"
 #include "util/buf.h"
 #include "util/digest.h"
 #include "util/fs.h"
@@ -441,6 +442,156 @@ static void test_hostile_der(void **state)
 	buf_free(&der);
 }
 
+/* ---- names built by hand: Go's pkix.Name.String() and parse errors ---- */
+
+#define OID_C  "\x55\x04\x06"
+#define OID_O  "\x55\x04\x0a"
+#define OID_OU "\x55\x04\x0b"
+#define OID_CN "\x55\x04\x03"
+#define OID_SN "\x55\x04\x05"
+#define OID_GN "\x55\x04\x2a"
+#define OID_EMAIL "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01"
+
+static void put(struct buf *b, unsigned tag, const void *p, size_t n)
+{
+	unsigned char h[2] = { (unsigned char)tag, (unsigned char)n };
+
+	assert_true(n < 0x80);
+	buf_append(b, h, 2);
+	buf_append(b, p, n);
+}
+
+/* Append one attribute to an RDN set under construction. */
+static void atv(struct buf *set, const char *oid, unsigned tag, const char *value, size_t len)
+{
+	struct buf a = BUF_INIT(0);
+
+	put(&a, 0x06, oid, strlen(oid));
+	put(&a, tag, value, len);
+	put(set, 0x30, a.data, a.len);
+	buf_free(&a);
+}
+
+static void rdn(struct buf *seq, struct buf *set)
+{
+	put(seq, 0x31, set->data, set->len);
+	buf_reset(set);
+}
+
+static void one(struct buf *seq, const char *oid, unsigned tag, const char *value)
+{
+	struct buf set = BUF_INIT(0);
+
+	atv(&set, oid, tag, value, strlen(value));
+	rdn(seq, &set);
+	buf_free(&set);
+}
+
+static void expect_name(const struct buf *seq, const char *want_string, const char *want_error)
+{
+	struct buf name = BUF_INIT(0);
+	struct nv_name_attr *attrs = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	int rc;
+
+	put(&name, 0x30, seq->data, seq->len);
+	rc = nv_name_parse(name.data, name.len, &attrs, &n, &why);
+	if (want_error) {
+		assert_int_equal(rc, -1);
+		assert_string_equal(why, want_error);
+	} else {
+		char *s;
+
+		assert_int_equal(rc, 0);
+		s = nv_name_string(attrs, n);
+		assert_string_equal(s, want_string);
+		free(s);
+		nv_name_free(attrs, n);
+	}
+	buf_free(&name);
+}
+
+static void test_name_strings(void **state)
+{
+	struct buf seq = BUF_INIT(0), set = BUF_INIT(0);
+
+	/* standard types in Go's fixed order, repeated types as one RDN, the
+	 * last CN wins, other types re-marshalled as #hex at the end */
+	one(&seq, OID_C, 0x13, "US");
+	one(&seq, OID_O, 0x0c, "Org");
+	one(&seq, OID_OU, 0x0c, "b");
+	one(&seq, OID_OU, 0x0c, "a");
+	one(&seq, OID_CN, 0x0c, "first");
+	one(&seq, OID_CN, 0x0c, "second");
+	one(&seq, OID_GN, 0x0c, "Jane");
+	one(&seq, OID_EMAIL, 0x16, "a@b.c");
+	expect_name(&seq, "CN=second,OU=b+OU=a,O=Org,C=US,1.2.840.113549.1.9.1=#0c056140622e63,2.5.4.42=#13044a616e65",
+		    NULL);
+
+	/* a multi-valued RDN of standard types is split as Go does */
+	buf_reset(&seq);
+	atv(&set, OID_CN, 0x0c, "x", 1);
+	atv(&set, OID_O, 0x0c, "y", 1);
+	rdn(&seq, &set);
+	expect_name(&seq, "CN=x,O=y", NULL);
+
+	/* escaping */
+	buf_reset(&seq);
+	one(&seq, OID_O, 0x0c, " lead");
+	one(&seq, OID_CN, 0x0c, "#a,b+c\"d\\e<f>g;h ");
+	expect_name(&seq, "CN=\\#a\\,b\\+c\\\"d\\\\e\\<f\\>g\\;h\\ ,O=\\ lead", NULL);
+
+	/* an empty CommonName is not rendered; the last serial number wins */
+	buf_reset(&seq);
+	one(&seq, OID_O, 0x0c, "o");
+	one(&seq, OID_CN, 0x0c, "");
+	one(&seq, OID_SN, 0x13, "1");
+	one(&seq, OID_SN, 0x13, "2");
+	expect_name(&seq, "SERIALNUMBER=2,O=o", NULL);
+
+	/* T61String is read as Latin-1 */
+	buf_reset(&seq);
+	one(&seq, OID_CN, 0x14, "caf\xe9");
+	expect_name(&seq, "CN=caf\xc3\xa9", NULL);
+
+	/* what Go's parser refuses */
+	buf_reset(&seq);
+	one(&seq, OID_CN, 0x13, "a@b");
+	expect_name(&seq, NULL, "x509: invalid RDNSequence: invalid attribute value: invalid PrintableString");
+	buf_reset(&seq);
+	atv(&set, OID_CN, 0x1c, "\0\0\0a", 4);
+	rdn(&seq, &set);
+	expect_name(&seq, NULL, "x509: invalid RDNSequence: invalid attribute value: unsupported string type: 28");
+	buf_reset(&seq);
+	put(&seq, 0x30, "", 0); /* an attribute outside a SET */
+	expect_name(&seq, NULL, "x509: invalid RDNSequence");
+	buf_free(&seq);
+	buf_free(&set);
+}
+
+static void test_go_quote(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "CN=a,O=b", "\"CN=a,O=b\"" },
+		{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+		{ "\n\t\x01\x7f", "\"\\n\\t\\x01\\x7f\"" },
+		{ "caf\xc3\xa9 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"" },
+		{ "\xff", "\"\\xff\"" },
+		{ "\xc2\xa0", "\"\\u00a0\"" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *q = nv_go_quote(cases[i].in);
+
+		assert_string_equal(q, cases[i].out);
+		free(q);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +607,8 @@ int main(void)
 		cmocka_unit_test(test_validity_messages),
 		cmocka_unit_test(test_multi_pem_and_der),
 		cmocka_unit_test(test_hostile_der),
+		cmocka_unit_test(test_name_strings),
+		cmocka_unit_test(test_go_quote),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -259,9 +259,10 @@ static void test_strings(void **state)
 	expect_bad(DER_UTF8_STRING, TLV(0xc0, 0xaf), 2, "invalid UTF-8 string");        /* overlong */
 	expect_bad(DER_UTF8_STRING, TLV(0xed, 0xa0, 0x80), 3, "invalid UTF-8 string");  /* surrogate */
 	expect_str(DER_T61_STRING, TLV('c', 'a', 'f', 0xe9), 4, "caf\xc3\xa9");          /* Latin-1 */
-	expect_str(DER_BMP_STRING, TLV(0x00, 'h', 0x00, 0xe9, 0xd8, 0x3d, 0xde, 0x00, 0x00, 0x00), 10,
-		   "h\xc3\xa9\xf0\x9f\x98\x80"); /* terminator stripped, surrogate pair joined */
-	expect_str(DER_BMP_STRING, TLV(0xd8, 0x3d, 0x00, 'x'), 4, "\xef\xbf\xbdx"); /* lone surrogate -> U+FFFD */
+	expect_str(DER_BMP_STRING, TLV(0x00, 'h', 0x00, 0xe9, 0x20, 0xac, 0x00, 0x00), 8,
+		   "h\xc3\xa9\xe2\x82\xac"); /* terminator stripped */
+	expect_bad(DER_BMP_STRING, TLV(0xd8, 0x3d, 0xde, 0x00), 4, "invalid BMPString"); /* UCS-2 only */
+	expect_bad(DER_BMP_STRING, TLV(0xff, 0xfe), 2, "invalid BMPString");              /* noncharacter */
 	expect_bad(DER_BMP_STRING, TLV(0x00, 'h', 0x00), 3, "invalid BMPString");
 	expect_str(DER_UNIVERSAL_STRING, TLV(0, 0, 0, 'A', 0, 1, 0xf6, 0x00), 8, "A\xf0\x9f\x98\x80");
 	expect_bad(DER_UNIVERSAL_STRING, TLV(0, 0x11, 0, 0), 4, "invalid UniversalString");

@@ -728,6 +728,57 @@ static void test_chain_sha1_and_constraints(void **state)
 	buf_free(&noncakey);
 }
 
+static void test_generated_cert_fields(void **state)
+{
+	struct tcert_opts o;
+	struct buf der, out;
+	struct nv_cert *c;
+	struct ferry_err e = { 0 };
+
+	assert_int_equal(nv_cert_parse_der(leaf256.data, leaf256.len, &c, &e), 0);
+	assert_int_equal(c->key_type, NV_KEY_EC);
+	assert_int_equal(c->key_bits, 256);
+	assert_string_equal(c->ec_curve_oid, "1.2.840.10045.3.1.7");
+	assert_int_equal(nv_cert_signing_alg(c), NV_ALG_ES256);
+	assert_string_equal(c->subject_string, "CN=ferry ec256,O=ferry tests");
+	assert_true(c->has_basic_constraints);
+	assert_false(c->is_ca);
+	assert_false(c->has_unknown_critical_ext);
+	nv_cert_free(c);
+
+	/* an unknown critical extension is recorded; Notation's chain rules do
+	 * not look at it, so the envelope still verifies */
+	memset(&o, 0, sizeof(o));
+	o.cn = "odd leaf";
+	o.extra_ext_oid = "1.3.6.1.4.1.99999.1";
+	o.extra_ext_critical = true;
+	o.extra_ext_value = (const unsigned char *)"\x05\x00";
+	o.extra_ext_len = 2;
+	tcert_make(rsa2048, &o, &der);
+	assert_int_equal(nv_cert_parse_der(der.data, der.len, &c, &e), 0);
+	assert_true(c->has_unknown_critical_ext);
+	nv_cert_free(c);
+	jws(rsa2048, &der, HDR_X509("PS256", ""), SAMPLE_PAYLOAD, 32, true, &out);
+	{
+		struct nv_envelope *env = verify_ok(NV_MT_JWS, out.data, out.len);
+		nv_envelope_free(env);
+	}
+	buf_free(&out);
+	buf_free(&der);
+
+	/* Go refuses a critical subject key identifier, and so does ferry */
+	o.extra_ext_oid = "2.5.29.14";
+	o.extra_ext_value = (const unsigned char *)"\x04\x01\x01";
+	o.extra_ext_len = 3;
+	tcert_make(rsa2048, &o, &der);
+	assert_int_equal(nv_cert_parse_der(der.data, der.len, &c, &e), -1);
+	assert_string_equal(e.msg, "x509: subject key identifier incorrectly marked critical");
+	jws(rsa2048, &der, HDR_X509("PS256", ""), SAMPLE_PAYLOAD, 32, true, &out);
+	verify_fails(NV_MT_JWS, out.data, out.len, "malformed leaf certificate");
+	buf_free(&out);
+	buf_free(&der);
+}
+
 /* ---- COSE built at run time ---- */
 
 static void cose(const struct tkey *k, const struct buf *cert, const struct buf *prot, int hash_bits, int salt,
@@ -1117,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_jws_encoding),
 		cmocka_unit_test(test_jws_chain_rules),
 		cmocka_unit_test(test_chain_sha1_and_constraints),
+		cmocka_unit_test(test_generated_cert_fields),
 		cmocka_unit_test(test_cose_salt_and_ecdsa),
 		cmocka_unit_test(test_cose_header_rules),
 		cmocka_unit_test(test_cose_hostile_encodings),
