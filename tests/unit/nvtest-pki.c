@@ -239,7 +239,7 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 	struct buf tbs = BUF_INIT(0), t = BUF_INIT(0), exts = BUF_INIT(0), v = BUF_INIT(0), w = BUF_INIT(0);
 	struct buf alg = BUF_INIT(0), sig = BUF_INIT(0), cert = BUF_INIT(0);
 	unsigned char serial[9];
-	const char *sig_oid;
+	const char *sig_oid = NULL;
 	unsigned ku;
 	size_t i;
 
@@ -252,7 +252,25 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 		serial[i] = (unsigned char)rand();
 	tlv(&tbs, 0x02, serial, sizeof(serial));
 	/* signature algorithm */
-	if (signer->rsa) {
+	if (signer->rsa && o->pss_salt) {
+		struct buf params = BUF_INIT(0), h = BUF_INIT(0), m = BUF_INIT(0), x = BUF_INIT(0);
+		unsigned char salt = (unsigned char)(o->pss_params_salt ? o->pss_params_salt : o->pss_salt);
+
+		oid(&h, "2.16.840.1.101.3.4.2.1");
+		tlv(&h, 0x05, "", 0);
+		wrap(&x, 0x30, &h);
+		wrap(&params, 0xa0, &x);
+		oid(&m, "1.2.840.113549.1.1.8");
+		oid(&h, "2.16.840.1.101.3.4.2.1");
+		tlv(&h, 0x05, "", 0);
+		wrap(&m, 0x30, &h);
+		wrap(&x, 0x30, &m);
+		wrap(&params, 0xa1, &x);
+		tlv(&x, 0x02, &salt, 1);
+		wrap(&params, 0xa2, &x);
+		oid(&alg, "1.2.840.113549.1.1.10");
+		wrap(&alg, 0x30, &params);
+	} else if (signer->rsa) {
 		sig_oid = o->sha1 ? "1.2.840.113549.1.1.5" : "1.2.840.113549.1.1.11";
 		oid(&alg, sig_oid);
 		tlv(&alg, 0x05, "", 0);
@@ -318,7 +336,10 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 		struct buf tbs_el = BUF_INIT(0);
 
 		wrap(&tbs_el, 0x30, &tbs);
-		sign_tbs(signer, o->sha1, &tbs_el, &sig);
+		if (signer->rsa && o->pss_salt)
+			tsign_pss(signer, 256, tbs_el.data, tbs_el.len, o->pss_salt, &sig);
+		else
+			sign_tbs(signer, o->sha1, &tbs_el, &sig);
 		buf_append(&cert, tbs_el.data, tbs_el.len);
 		buf_free(&tbs_el);
 	}

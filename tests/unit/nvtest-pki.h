@@ -32,6 +32,8 @@ struct tcert_opts {
 	bool key_usage_not_critical;
 	const char *const *ekus;         /* dotted OIDs, NULL-terminated; NULL = codeSigning for leaves */
 	bool sha1;                       /* sign with SHA-1 instead of SHA-256 */
+	int pss_salt;                    /* RSA issuers: RSASSA-PSS SHA-256 with this salt (0: PKCS#1 v1.5) */
+	int pss_params_salt;             /* salt length written in the parameters (0: pss_salt) */
 	int64_t not_before, not_after;   /* 0 = 2020-01-01 .. 2120-01-01 */
 	const char *extra_ext_oid;       /* one more extension (DER value given), e.g. unknown */
 	bool extra_ext_critical;

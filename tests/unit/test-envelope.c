@@ -728,6 +728,55 @@ static void test_chain_sha1_and_constraints(void **state)
 	buf_free(&noncakey);
 }
 
+/* Certificates signed with RSASSA-PSS: salt = hash length, as Go. */
+static void test_pss_certificates(void **state)
+{
+	struct tcert_opts o;
+	struct buf root, leaf;
+	struct nv_cert *c_root, *c_leaf, *chain[2];
+	struct ferry_err e = { 0 };
+	static const struct {
+		int salt, params_salt;
+		const char *want;
+	} cases[] = {
+		{ 32, 0, NULL },
+		{ 20, 32, "crypto/rsa: verification error" },
+		{ 20, 0, "x509: cannot verify signature: algorithm unimplemented" },
+	};
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	o.cn = "pss root";
+	o.is_ca = true;
+	o.path_len = -1;
+	tcert_make(rsa3072, &o, &root);
+	assert_int_equal(nv_cert_parse_der(root.data, root.len, &c_root, &e), 0);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(&o, 0, sizeof(o));
+		o.cn = "pss leaf";
+		o.issuer_key = rsa3072;
+		o.issuer_cn = "pss root";
+		o.pss_salt = cases[i].salt;
+		o.pss_params_salt = cases[i].params_salt;
+		tcert_make(rsa2048, &o, &leaf);
+		assert_int_equal(nv_cert_parse_der(leaf.data, leaf.len, &c_leaf, &e), 0);
+		assert_string_equal(c_leaf->sig_alg_oid, "1.2.840.113549.1.1.10");
+		chain[0] = c_leaf;
+		chain[1] = c_root;
+		if (cases[i].want) {
+			assert_int_equal(nv_cert_check_signature_from(c_leaf, c_root, &e), -1);
+			assert_string_equal(e.msg, cases[i].want);
+		} else {
+			assert_int_equal(nv_cert_check_signature_from(c_leaf, c_root, &e), 0);
+			assert_int_equal(nv_chain_validate_codesigning(chain, 2, &e), 0);
+		}
+		nv_cert_free(c_leaf);
+		buf_free(&leaf);
+	}
+	nv_cert_free(c_root);
+	buf_free(&root);
+}
+
 static void test_generated_cert_fields(void **state)
 {
 	struct tcert_opts o;
@@ -1168,6 +1217,7 @@ int main(void)
 		cmocka_unit_test(test_jws_encoding),
 		cmocka_unit_test(test_jws_chain_rules),
 		cmocka_unit_test(test_chain_sha1_and_constraints),
+		cmocka_unit_test(test_pss_certificates),
 		cmocka_unit_test(test_generated_cert_fields),
 		cmocka_unit_test(test_cose_salt_and_ecdsa),
 		cmocka_unit_test(test_cose_header_rules),
