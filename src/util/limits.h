@@ -107,4 +107,19 @@
 #define LIMIT_TRUST_POLICY_STATEMENTS 1024             /* statements in one trust policy document */
 #define LIMIT_TRUST_POLICY_VALUES     4096             /* registry scopes + trust stores + trusted identities, all statements */
 
+/* daemon: scheduling, workers, control socket, events, orphans */
+#define LIMIT_BACKOFF_MIN_MS          1000             /* first retry after a failed reconcile */
+#define LIMIT_BACKOFF_MAX_MS          (15 * 60 * 1000) /* retries double up to this */
+#define LIMIT_WORKER_TIMEOUT_FACTOR   10               /* worker deadline = spec.timeout x this ... */
+#define LIMIT_WORKER_DEADLINE_MIN_MS  (10 * 1000)      /* ... but at least this ... */
+#define LIMIT_WORKER_DEADLINE_MAX_MS  (60 * 60 * 1000) /* ... and never more than this */
+#define LIMIT_CONTROL_REQUEST_MS      5000             /* a client must send its request within this */
+#define LIMIT_CONTROL_RESPONSE_BYTES  (1 * FERRY_MiB)  /* one control-socket response */
+#define LIMIT_CONFIG_WATCHES          1024             /* directories watched with inotify */
+#define LIMIT_RELOAD_DEBOUNCE_MS      500              /* quiet time after a config change before reload */
+#define LIMIT_EVENTS_PER_SOURCE       16               /* recent events kept per source */
+#define LIMIT_EVENT_MESSAGE_BYTES     4096             /* one event message, trimmed with "..." */
+#define LIMIT_EVENTS_FILE_BYTES       (256 * FERRY_KiB)
+#define LIMIT_ORPHANS_FILE_BYTES      (4 * FERRY_MiB)
+
 #endif
