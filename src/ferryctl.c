@@ -16,6 +16,10 @@ struct subcommand {
 
 static const struct subcommand SUBCOMMANDS[] = {
 	{ "get", ctl_get_main, "list sources and their readiness (from status files)" },
+	{ "describe", ctl_describe_main, "show one source: spec, conditions, artifact, recent events" },
+	{ "reconcile", ctl_reconcile_main, "reconcile a source now and wait for the result (needs ferryd)" },
+	{ "suspend", ctl_suspend_main, "stop reconciling a source, across restarts (needs ferryd)" },
+	{ "resume", ctl_resume_main, "resume a suspended source and wait for its reconcile (needs ferryd)" },
 	{ "check", ctl_check_main, "validate the configuration without touching the network" },
 };
 
@@ -25,7 +29,7 @@ static void usage(FILE *f)
 		   "COMMAND [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(SUBCOMMANDS) / sizeof(SUBCOMMANDS[0]); i++)
 		fprintf(f, "  %-10s %s\n", SUBCOMMANDS[i].name, SUBCOMMANDS[i].help);
-	fprintf(f, "\nExit codes: 0 success, 1 failure or not ready, 2 usage error.\n");
+	fprintf(f, "\nExit codes: 0 success, 1 failure or not ready, 2 usage error, 3 ferryd unreachable.\n");
 }
 
 static int take_value(int argc, char **argv, int *i, const char *opt, const char **out)

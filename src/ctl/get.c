@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "config/config.h"
 #include "ctl/ctl.h"
 #include "ctl/table.h"
 #include "reconcile/conditions.h"
@@ -147,6 +148,13 @@ int ctl_get_main(const struct ctl_globals *g, int argc, char **argv)
 
 	if (strcmp(output, "table") == 0) {
 		struct ctl_table t;
+		struct cfg_set *cfg = NULL;
+		struct ferry_err e;
+
+		/* spec.suspend lives in the config; best effort, status files alone still work */
+		ferr_clear(&e);
+		if (n > 0 && cfg_load_dir(g->config_dir, &cfg, &e) < 0)
+			cfg = NULL;
 		ctl_table_init(&t);
 		if (!ns_filter)
 			ctl_table_header(&t, "NAMESPACE", "NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE", NULL);
@@ -158,7 +166,9 @@ int ctl_get_main(const struct ctl_globals *g, int argc, char **argv)
 			char *rev = short_revision(fjson_str(fjson_obj(st, "artifact"), "revision"));
 			const char *ready_s = ready ? fjson_str(ready, "status") : "Unknown";
 			const char *msg = ready ? fjson_str(ready, "message") : "";
-			const char *susp = json_is_true(json_object_get(st, "suspended")) ? "True" : "False";
+			const struct cfg_source *src = cfg ? cfg_find_source(cfg, rows[i].ns, rows[i].name) : NULL;
+			const char *susp = json_is_true(json_object_get(st, "suspended")) || (src && src->suspend)
+					   ? "True" : "False";
 
 			if (!ns_filter)
 				ctl_table_row(&t, rows[i].ns, rows[i].name, rev, susp, ready_s, msg ? msg : "", NULL);
@@ -171,6 +181,8 @@ int ctl_get_main(const struct ctl_globals *g, int argc, char **argv)
 		else
 			ctl_table_print(&t, stdout);
 		ctl_table_free(&t);
+		if (cfg)
+			cfg_set_free(cfg);
 	} else {
 		json_t *list = json_pack("{s:s,s:s,s:[]}", "apiVersion", "v1", "kind", "List", "items");
 		for (size_t i = 0; i < n; i++)

@@ -22,6 +22,11 @@ void worker_child_setup(void)
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		signal(sigs[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A stop signal is for the daemon, which gives running workers a grace
+	 * period and then kills them; systemd's default KillMode=control-group
+	 * sends it to the workers as well. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -43,6 +48,12 @@ static void write_all(int fd, const char *s, size_t len)
 
 int worker_start(const struct rc_job *job, struct worker *w, struct ferry_err *e)
 {
+	return worker_spawn(job, w, NULL, 0, e);
+}
+
+int worker_spawn(const struct rc_job *job, struct worker *w, const int *close_fds, size_t n_close,
+		 struct ferry_err *e)
+{
 	int p[2];
 	pid_t pid;
 
@@ -63,6 +74,9 @@ int worker_start(const struct rc_job *job, struct worker *w, struct ferry_err *e
 		char *text;
 
 		close(p[0]);
+		for (size_t i = 0; i < n_close; i++)
+			if (close_fds[i] >= 0)
+				close(close_fds[i]);
 		worker_child_setup();
 		if (getppid() == 1)
 			_exit(1);

@@ -11,6 +11,7 @@
 #define FERRY_DAEMON_WORKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,6 +32,10 @@ struct worker {
 
 /* Fork a worker running rc_reconcile(job). */
 int worker_start(const struct rc_job *job, struct worker *w, struct ferry_err *e);
+/* Same, closing the n_close descriptors in close_fds in the child first
+ * (the daemon's sockets and other workers' pipes). */
+int worker_spawn(const struct rc_job *job, struct worker *w, const int *close_fds, size_t n_close,
+		 struct ferry_err *e);
 /* Drain the pipe. Returns 1 at end of file, 0 when more may come. */
 int worker_read(struct worker *w);
 /* Build the result once the child has been reaped with wait status wstatus.
