@@ -21,6 +21,7 @@ static const struct subcommand SUBCOMMANDS[] = {
 	{ "suspend", ctl_suspend_main, "stop reconciling a source, across restarts (needs ferryd)" },
 	{ "resume", ctl_resume_main, "resume a suspended source and wait for its reconcile (needs ferryd)" },
 	{ "check", ctl_check_main, "validate the configuration without touching the network" },
+	{ "verify", ctl_verify_main, "verify an artifact's Notary Project signature with a trust-bundle Secret" },
 };
 
 static void usage(FILE *f)

@@ -1,4 +1,5 @@
 libferry_a_SOURCES += \
 	src/ctl/ctl.h \
 	src/ctl/table.c src/ctl/table.h \
-	src/ctl/get.c
+	src/ctl/get.c \
+	src/ctl/verify.c
