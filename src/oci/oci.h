@@ -8,8 +8,17 @@
  * checked against that digest before the call returns.
  *
  * Errors: e->msg is the inner text (HTTP method, URL without credentials,
- * status, registry error code and message); callers add Flux's outer prefix.
- * e->http_status is set when a response was received.
+ * status, registry error code and message, e.g. "GET https://host/v2/repo/
+ * manifests/tag: MANIFEST_UNKNOWN: manifest unknown"); callers add Flux's
+ * outer prefix and reason (e->reason stays empty for registry operations).
+ * e->http_status is set when a response was received; e->transient when the
+ * failure outlived the retries (network, 429, 5xx, truncated body).
+ *
+ * Transport: https only unless insecure (then plain http only); the CA of
+ * certSecretRef is added to the system trust store; Authorization goes only
+ * to the registry's own scheme://host:port (redirects are followed hop by
+ * hop); spec.timeout is the deadline of each small call (retries included)
+ * and the longest stall of a blob download.
  */
 #ifndef FERRY_OCI_OCI_H
 #define FERRY_OCI_OCI_H
@@ -37,7 +46,11 @@ struct oci_client_opts {
 };
 
 /* Parse the URL (Flux's rules: must start with oci://, no tag or digest) and
- * prepare the client. Fails with reason URLInvalid or AuthenticationFailed. */
+ * prepare the client; no network traffic. Fails with reason URLInvalid
+ * (cfg_oci_url_parse's message) or AuthenticationFailed with Flux's whole
+ * message: "failed to get credential: ...", "failed to get credential from
+ * '<provider>': ...", "failed to generate transport for '<url>': ...",
+ * "failed to get proxy address: ..." (each names the Secret and key). */
 int oci_client_new(const struct oci_client_opts *opts, struct oci_client **out, struct ferry_err *e);
 void oci_client_free(struct oci_client *c);
 
@@ -52,7 +65,9 @@ const char *oci_client_base_url(const struct oci_client *c);  /* "https://host[:
 int oci_resolve(struct oci_client *c, const char *ref, struct oci_descriptor *out, struct ferry_err *e);
 
 /* GET /manifests/<digest>; body at most max bytes, sha256 checked.
- * *content_type receives the response Content-Type without parameters. */
+ * *content_type receives the response Content-Type without parameters.
+ * body is initialised by the call (any old content is not freed) and left
+ * empty on failure. */
 int oci_get_manifest(struct oci_client *c, const char *digest, size_t max, struct buf *body,
 		     char **content_type, struct ferry_err *e);
 
@@ -65,7 +80,8 @@ int oci_get_manifest_by_tag(struct oci_client *c, const char *tag, size_t max, s
  * size < 0: unknown. A digest or size mismatch is an error. */
 int oci_get_blob_to_fd(struct oci_client *c, const char *digest, int64_t size, int fd,
 		       struct ferry_err *e);
-/* Small blob into memory (signature envelopes), at most max bytes. */
+/* Small blob into memory (signature envelopes), at most max bytes; size is
+ * checked against max before downloading. out is initialised by the call. */
 int oci_get_blob(struct oci_client *c, const char *digest, int64_t size, size_t max,
 		 struct buf *out, struct ferry_err *e);
 

@@ -465,6 +465,68 @@ static void test_proxy_secret(void **state)
 	secret1_free(&s);
 }
 
+/* ---- client construction: URLs and configuration errors, no network ---- */
+
+static void test_client_urls(void **state)
+{
+	struct oci_client_opts o = { .url = "oci://registry.example.com:5000/org/app", .timeout_ms = 1000 };
+	struct oci_client *c;
+	struct ferry_err e;
+
+	ferr_clear(&e);
+	assert_int_equal(oci_client_new(&o, &c, &e), 0);
+	assert_string_equal(oci_client_registry(c), "registry.example.com:5000");
+	assert_string_equal(oci_client_repository(c), "org/app");
+	assert_string_equal(oci_client_name(c), "registry.example.com:5000/org/app");
+	assert_string_equal(oci_client_base_url(c), "https://registry.example.com:5000/v2/org/app");
+	oci_client_free(c);
+
+	o.url = "oci://127.0.0.1/a/b/c";
+	o.insecure = true;
+	assert_int_equal(oci_client_new(&o, &c, &e), 0);
+	assert_string_equal(oci_client_base_url(c), "http://127.0.0.1/v2/a/b/c");
+	oci_client_free(c);
+
+	o.url = "oci://registry.example.com/app:v1";
+	assert_int_equal(oci_client_new(&o, &c, &e), -1);
+	assert_null(c);
+	assert_string_equal(e.reason, "URLInvalid");
+	assert_non_null(strstr(e.msg, "URL validation failed for 'oci://registry.example.com/app:v1'"));
+}
+
+static void test_client_configuration_errors(void **state)
+{
+	struct cfg_secret auth = secret1("kubernetes.io/dockerconfigjson", ".dockerconfigjson",
+					 "{\"auths\":{\"r.example\":{\"auth\":\"bm9jb2xvbg==\"}}}");
+	struct cfg_secret proxy = secret1("Opaque", "username", "u");
+	struct oci_client_opts o = { .url = "oci://r.example/app", .provider = "azure" };
+	struct oci_client *c;
+	struct ferry_err e;
+
+	ferr_clear(&e);
+	assert_int_equal(oci_client_new(&o, &c, &e), -1);
+	assert_string_equal(e.reason, "AuthenticationFailed");
+	assert_string_equal(e.msg, "failed to get credential from 'azure': provider 'azure' is not available on this "
+			    "host: ferry supports only 'generic' (registry credentials from spec.secretRef)");
+
+	o.provider = "generic";
+	o.auth = &auth;
+	ferr_clear(&e);
+	assert_int_equal(oci_client_new(&o, &c, &e), -1);
+	assert_string_equal(e.reason, "AuthenticationFailed");
+	assert_string_equal(e.msg, "failed to get credential: secret 'apps/regcred': .dockerconfigjson: "
+			    "auths[\"r.example\"].auth: expected base64 of 'username:password'");
+
+	o.auth = NULL;
+	o.proxy = &proxy;
+	ferr_clear(&e);
+	assert_int_equal(oci_client_new(&o, &c, &e), -1);
+	assert_string_equal(e.reason, "AuthenticationFailed");
+	assert_string_equal(e.msg, "failed to get proxy address: secret 'apps/regcred': key 'address' not found");
+	secret1_free(&auth);
+	secret1_free(&proxy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +544,8 @@ int main(void)
 		cmocka_unit_test(test_tls_secret_errors),
 		cmocka_unit_test(test_tls_ca_added_to_system_store),
 		cmocka_unit_test(test_proxy_secret),
+		cmocka_unit_test(test_client_urls),
+		cmocka_unit_test(test_client_configuration_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
