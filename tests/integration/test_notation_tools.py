@@ -165,9 +165,12 @@ def test_negative_knobs_shape_the_headers():
     assert header["crit"] == ["io.cncf.notary.signingScheme", "io.cncf.notary.authenticSigningTime"]
     assert "io.cncf.notary.signingTime" not in header and "io.cncf.notary.authenticSigningTime" in header
 
-    env, _ = notation_sign.sign(TARGET, chain.leaf_key, chain.der(), SignOptions(padded_b64=True))
-    with pytest.raises(ValueError):
-        independent_verify(env, notation_sign.MT_JWS)
+    for key_type in ("rsa3072", "ec384"):
+        signer = chain_for(key_type)
+        env, _ = notation_sign.sign(TARGET, signer.leaf_key, signer.der(), SignOptions(padded_b64=True))
+        assert any(json.loads(env)[k].endswith("=") for k in ("protected", "payload", "signature"))
+        with pytest.raises(ValueError):
+            independent_verify(env, notation_sign.MT_JWS)
 
 
 # -- the PKI -----------------------------------------------------------------

@@ -132,7 +132,7 @@ class SignOptions:
     verification_plugin: str = None      # adds the (critical) verificationPlugin header
     verification_plugin_min_version: str = None
     signing_agent: str = "ferry-test-signer/1.0"
-    padded_b64: bool = False             # JWS: base64url segments with '=' padding
+    padded_b64: bool = False             # JWS: base64url segments with '=' padding (at least one segment padded)
     tamper: str = None                   # "payload" | "signature" | "protected": change bytes after signing
     payload_override: bytes = None       # sign these bytes instead of the descriptor JSON
     cose_untagged_time: bool = False     # COSE: times as plain ints (not tag 1)
@@ -188,6 +188,10 @@ def sign_jws(target: dict, key, chain_der, o: SignOptions) -> bytes:
         header[k] = rfc3339(v) if isinstance(v, datetime.datetime) else v
     protected = json.dumps(header, separators=(",", ":")).encode()
     payload = o.payload_override if o.payload_override is not None else payload_bytes(target)
+    if o.padded_b64 and all(len(x) % 3 == 0 for x in (protected, payload)):
+        # Make sure at least the payload segment gets '=' padding: JSON
+        # allows trailing whitespace, the signature covers it.
+        payload += b"\n"
     signing_input = (b64url(protected) + "." + b64url(payload)).encode()
     signature = raw_sign(key, alg, signing_input, o.pss_salt)
     if o.tamper == "payload":
@@ -239,7 +243,10 @@ def sign_cose(target: dict, key, chain_der, o: SignOptions) -> bytes:
     elif o.tamper == "signature":
         signature = _tamper(signature)
     elif o.tamper == "protected":
-        protected[COSE_LABEL_CTY] = o.cty + " "
+        # A well-formed header that differs from the signed one: signing time + 1 s.
+        label = H_AUTHENTIC_SIGNING_TIME if H_AUTHENTIC_SIGNING_TIME in protected else H_SIGNING_TIME
+        t = protected[label]
+        protected[label] = cbor2.CBORTag(1, t.value + 1) if isinstance(t, cbor2.CBORTag) else t + 1
         protected_bstr = cbor2.dumps(protected, canonical=True)
     msg = cbor2.CBORTag(18, [protected_bstr, unprotected, payload, signature])
     return cbor2.dumps(msg, canonical=True)
