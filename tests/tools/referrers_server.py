@@ -231,11 +231,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.send_header("Content-Length", cl)
                 self.end_headers()
                 return
-            self._send(resp.status, out, data)
             if self.command == "PUT" and 200 <= resp.status < 300:
+                # Recorded before the client hears back, so a referrers query
+                # right after the push already lists it.
                 m = MANIFEST_RE.match(u.path)
                 if m:
                     srv._saw_manifest(m["repo"], body, self.headers.get("Content-Type", ""))
+            self._send(resp.status, out, data)
         finally:
             conn.close()
 
