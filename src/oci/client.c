@@ -4,6 +4,8 @@
  */
 #include "oci/internal.h"
 
+#include <ctype.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -14,10 +16,58 @@
 
 #define REASON_AUTH "AuthenticationFailed"
 
-static int check_provider(const char *provider, struct ferry_err *e)
+static bool host_matches(const char *host, const char *const *patterns)
 {
+	_cleanup_free_ char *h = xstrdup(host);
+	char *colon = strrchr(h, ':');
+
+	if (colon && !strchr(h, ']'))
+		*colon = '\0';
+	for (char *p = h; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (; *patterns; patterns++)
+		if (fnmatch(*patterns, h, 0) == 0)
+			return true;
+	return false;
+}
+
+/* The registries a cloud provider's credentials are for (as Flux's login
+ * manager recognises them). */
+static bool is_provider_registry(const char *provider, const char *registry)
+{
+	static const char *const aws[] = { "*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn",
+					   "*.dkr.ecr-fips.*.amazonaws.com", "public.ecr.aws", NULL };
+	static const char *const azure[] = { "*.azurecr.io", "*.azurecr.cn", "*.azurecr.de", "*.azurecr.us",
+					     NULL };
+	static const char *const gcp[] = { "gcr.io", "*.gcr.io", "*-docker.pkg.dev", NULL };
+
+	if (!strcmp(provider, "aws"))
+		return host_matches(registry, aws);
+	if (!strcmp(provider, "azure"))
+		return host_matches(registry, azure);
+	if (!strcmp(provider, "gcp"))
+		return host_matches(registry, gcp);
+	return true;
+}
+
+/* Flux asks a cloud provider for credentials only when spec.secretRef gives
+ * none, and only for that provider's registries. ferry has no cloud identity
+ * to ask, so that case fails clearly; elsewhere the field has no effect. */
+static int check_provider(const struct oci_client_opts *opts, const char *registry, struct ferry_err *e)
+{
+	const char *provider = opts->provider;
+
 	if (!provider || !*provider || !strcmp(provider, "generic"))
 		return 0;
+	if (opts->auth) {
+		log_debug("%s: spec.provider '%s' not used: credentials come from spec.secretRef", opts->url, provider);
+		return 0;
+	}
+	if (!is_provider_registry(provider, registry)) {
+		log_warn("%s: spec.provider '%s' has no effect: %s is not a registry of that provider, pulling "
+			 "anonymously", opts->url, provider, registry);
+		return 0;
+	}
 	return ferr_set(e, REASON_AUTH, "failed to get credential from '%s': provider '%s' is not available "
 			"on this host: ferry supports only 'generic' (registry credentials from "
 			"spec.secretRef)", provider, provider);
@@ -30,10 +80,13 @@ int oci_client_new(const struct oci_client_opts *opts, struct oci_client **out, 
 	char *registry = NULL, *repository = NULL;
 
 	*out = NULL;
-	if (check_provider(opts->provider, e) < 0)
-		return -1;
 	if (cfg_oci_url_parse(opts->url, &registry, &repository, e) < 0)
 		return -1;
+	if (check_provider(opts, registry, e) < 0) {
+		free(registry);
+		free(repository);
+		return -1;
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->registry = registry;
 	c->repository = repository;

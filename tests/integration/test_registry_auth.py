@@ -243,8 +243,14 @@ def test_proxy_secret_overrides_the_environment(registry, probe):
         fwd.stop()
 
 
-def test_cloud_providers_are_refused(registry, probe):
-    res = probe.run(registry.oci_url("app"), ["resolve", "v1"], provider="aws")
+def test_cloud_provider_registries_are_refused_others_pull(registry, probe):
+    res = probe.run("oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/app", ["resolve", "v1"], provider="aws")
     assert res.error["reason"] == "AuthenticationFailed"
     assert res.error["error"] == ("failed to get credential from 'aws': provider 'aws' is not available on this "
                                   "host: ferry supports only 'generic' (registry credentials from spec.secretRef)")
+    # Flux asks a provider only for its own registries: elsewhere the field has no effect
+    digest, _ = push_simple(registry.api(), "app", "v1")
+    res = probe.run(registry.oci_url("app"), ["resolve", "v1"], provider="azure")
+    assert res.ok, res
+    assert res.out[0]["digest"] == digest
+    assert f"spec.provider 'azure' has no effect: {registry.host} is not a registry of that provider" in res.stderr

@@ -498,16 +498,38 @@ static void test_client_configuration_errors(void **state)
 {
 	struct cfg_secret auth = secret1("kubernetes.io/dockerconfigjson", ".dockerconfigjson",
 					 "{\"auths\":{\"r.example\":{\"auth\":\"bm9jb2xvbg==\"}}}");
+	struct cfg_secret good = secret1("kubernetes.io/dockerconfigjson", ".dockerconfigjson",
+					 "{\"auths\":{\"myregistry.azurecr.io\":{\"auth\":\"dTpw\"}}}");
 	struct cfg_secret proxy = secret1("Opaque", "username", "u");
-	struct oci_client_opts o = { .url = "oci://r.example/app", .provider = "azure" };
+	struct oci_client_opts o = { .url = "oci://myregistry.azurecr.io/app", .provider = "azure" };
 	struct oci_client *c;
 	struct ferry_err e;
 
+	/* a cloud registry whose credentials only the cloud identity could give */
 	ferr_clear(&e);
 	assert_int_equal(oci_client_new(&o, &c, &e), -1);
 	assert_string_equal(e.reason, "AuthenticationFailed");
 	assert_string_equal(e.msg, "failed to get credential from 'azure': provider 'azure' is not available on this "
 			    "host: ferry supports only 'generic' (registry credentials from spec.secretRef)");
+	/* credentials from spec.secretRef win over the provider, as in Flux */
+	o.auth = &good;
+	assert_int_equal(oci_client_new(&o, &c, &e), 0);
+	oci_client_free(c);
+	o.auth = NULL;
+	o.url = "oci://123456789012.dkr.ecr.eu-west-1.amazonaws.com/app";
+	o.provider = "aws";
+	ferr_clear(&e);
+	assert_int_equal(oci_client_new(&o, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "failed to get credential from 'aws'"));
+	o.url = "oci://europe-docker.pkg.dev/project/app";
+	o.provider = "gcp";
+	assert_int_equal(oci_client_new(&o, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "failed to get credential from 'gcp'"));
+	/* another registry: the provider has no effect (Flux asks it only for its own registries) */
+	o.url = "oci://r.example/app";
+	o.provider = "azure";
+	assert_int_equal(oci_client_new(&o, &c, &e), 0);
+	oci_client_free(c);
 
 	o.provider = "generic";
 	o.auth = &auth;
@@ -524,6 +546,7 @@ static void test_client_configuration_errors(void **state)
 	assert_string_equal(e.reason, "AuthenticationFailed");
 	assert_string_equal(e.msg, "failed to get proxy address: secret 'apps/regcred': key 'address' not found");
 	secret1_free(&auth);
+	secret1_free(&good);
 	secret1_free(&proxy);
 }
 
