@@ -71,7 +71,7 @@ static void field(int indent, const char *key, const char *fmt, ...) __attribute
 static void field(int indent, const char *key, const char *fmt, ...)
 {
 	va_list ap;
-	int pad = 24 - indent - (int)strlen(key);
+	int pad = 27 - indent - (int)strlen(key);
 
 	printf("%*s%s:%*s", indent, "", key, pad > 1 ? pad : 1, "");
 	va_start(ap, fmt);
@@ -115,9 +115,9 @@ static void print_spec(const struct described *x)
 
 	if (!s) {
 		if (x->cfg_error)
-			printf("Spec:                   unknown (%s)\n", x->cfg_error);
+			printf("Spec:%*sunknown (%s)\n", 23, "", x->cfg_error);
 		else
-			printf("Spec:                   not in the configuration (removed?)\n");
+			printf("Spec:%*snot in the configuration (removed?)\n", 23, "");
 		return;
 	}
 	printf("Spec:\n");
@@ -187,7 +187,7 @@ static void print_status(const struct described *x)
 	size_t i;
 
 	if (!st) {
-		printf("Status:                 not reconciled yet\n");
+		printf("Status:%*snot reconciled yet\n", 21, "");
 		return;
 	}
 	printf("Status:\n");

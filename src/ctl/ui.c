@@ -75,13 +75,14 @@ int ui_parse_target(const struct ctl_globals *g, int argc, char **argv, bool wit
 			continue;
 		if (a[0] == '-')
 			return usage(cmd, with_timeout, "unknown or incomplete option", a);
-		/* `source oci NAME` like flux; the kind words are optional */
+		/* `source oci NAME` like flux; without "source" the first word is the name */
 		if (!t->name && words == 0 && strcmp(a, "source") == 0) {
-			words++;
+			words = 1;
 			continue;
 		}
-		if (!t->name && words <= 1 && (strcmp(a, "oci") == 0 || strcmp(a, "ocirepository") == 0) &&
-		    i + 1 < argc && argv[i + 1][0] != '-') {
+		if (words == 1) {
+			if (strcmp(a, "oci") != 0 && strcmp(a, "ocirepository") != 0)
+				return usage(cmd, with_timeout, "unsupported source kind (only oci)", a);
 			words = 2;
 			continue;
 		}
@@ -89,6 +90,8 @@ int ui_parse_target(const struct ctl_globals *g, int argc, char **argv, bool wit
 			return usage(cmd, with_timeout, "unexpected argument", a);
 		t->name = a;
 	}
+	if (words == 1)
+		return usage(cmd, with_timeout, "missing source kind (oci) and NAME", NULL);
 	if (!t->name)
 		return usage(cmd, with_timeout, "missing NAME", NULL);
 	if (!proto_valid_name(t->name))

@@ -97,6 +97,12 @@ static void client_free(struct client *c)
 	d->n_clients--;
 	c->io = sd_event_source_disable_unref(c->io);
 	c->timer = sd_event_source_disable_unref(c->timer);
+	/* unread input would turn the close into a reset that loses our answer */
+	for (int i = 0; i < 16; i++) {
+		char sink[4096];
+		if (recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
+	}
 	close(c->fd);
 	buf_free(&c->out);
 	free(c);
