@@ -26,9 +26,11 @@ libferry_a_SOURCES += \
 	src/notation/gojson.c src/notation/gojson.h \
 	src/notation/identity.c src/notation/identity.h \
 	src/notation/policy.c src/notation/policy.h \
-	src/notation/bundle.c src/notation/bundle.h
+	src/notation/bundle.c src/notation/bundle.h \
+	src/notation/verify.c src/notation/verify.h
 
-UNIT_TESTS += tests/unit/test-identity tests/unit/test-policy tests/unit/test-bundle
+UNIT_TESTS += tests/unit/test-identity tests/unit/test-policy tests/unit/test-bundle \
+	tests/unit/test-verify tests/unit/test-conformance
 tests_unit_test_identity_SOURCES = tests/unit/test-identity.c
 tests_unit_test_identity_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_identity_LDADD = $(UNIT_LDADD)
@@ -38,3 +40,13 @@ tests_unit_test_policy_LDADD = $(UNIT_LDADD)
 tests_unit_test_bundle_SOURCES = tests/unit/test-bundle.c
 tests_unit_test_bundle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bundle_LDADD = $(UNIT_LDADD)
+# test-verify and test-conformance serve registry calls from memory / vector files
+tests_unit_test_verify_SOURCES = tests/unit/test-verify.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_verify_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_verify_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=oci_referrers,--wrap=oci_get_manifest \
+	-Wl,--wrap=oci_get_blob,--wrap=oci_descriptors_free
+tests_unit_test_verify_LDADD = $(UNIT_LDADD)
+tests_unit_test_conformance_SOURCES = tests/unit/test-conformance.c
+tests_unit_test_conformance_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conformance_LDFLAGS = $(tests_unit_test_verify_LDFLAGS)
+tests_unit_test_conformance_LDADD = $(UNIT_LDADD)
