@@ -298,7 +298,7 @@ def help_options(binary):
 
 
 def man_text(path):
-    p = run(["groff", "-man", "-Tutf8", "-P-c", path])
+    p = run(["groff", "-man", "-Tutf8", "-P-cbou", path])
     return p.stdout.replace("\u2010", "-").replace("\u2212", "-")
 
 
