@@ -121,3 +121,60 @@ def test_blob_redirect_to_another_origin_gets_no_credentials(registry_factory, h
         assert PASSWORD not in res.stdout + res.stderr
     finally:
         proxy.stop()
+
+
+class _Redirector:
+    """An https server that answers every request with a redirect."""
+
+    def __init__(self, ca, target):
+        import http.server
+        import ssl
+        import threading
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _go(self):
+                outer.hits += 1
+                self.send_response(307)
+                self.send_header("Location", outer.target(self.path))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_HEAD = _go
+
+        self.hits = 0
+        self.target = target
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        cert, key, _, _ = ca.issue("redirector", server=True)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_redirects_stay_on_https_and_are_bounded(registry, test_ca, probe):
+    push_simple(registry.api(), "app", "v1")
+    down = _Redirector(test_ca, lambda path: f"{registry.base_url}{path}")
+    loop = _Redirector(test_ca, lambda path: f"https://127.0.0.1:{loop.port}{path}")
+    try:
+        res = probe.run(f"oci://127.0.0.1:{down.port}/app", ["tags"], insecure=False,
+                        tls={"ca.crt": test_ca.cert_path})
+        assert res.error["error"] == (f"GET https://127.0.0.1:{down.port}/v2/app/tags/list: redirect to "
+                                      f"{registry.base_url}/v2/app/tags/list refused: only https:// is allowed")
+        res = probe.run(f"oci://127.0.0.1:{loop.port}/app", ["tags"], insecure=False,
+                        tls={"ca.crt": test_ca.cert_path})
+        assert res.error["error"] == f"GET https://127.0.0.1:{loop.port}/v2/app/tags/list: stopped after 10 redirects"
+        assert loop.hits == 11
+    finally:
+        down.stop()
+        loop.stop()
