@@ -3,7 +3,8 @@
  * Secret's credentials, or a Bearer token from the challenge's realm (GET with
  * Basic credentials or anonymous; POST refresh_token grant when the Secret
  * holds an identity token). Tokens are kept on the client until they expire
- * or the registry refuses them.
+ * or the registry refuses them. As docker and Flux do, Basic credentials go
+ * to the realm the registry names; the realm must be https unless insecure.
  */
 #include "oci/internal.h"
 
