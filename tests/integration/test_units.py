@@ -12,7 +12,11 @@ import os
 import re
 import shlex
 import shutil
+import signal
+import socket
+import struct
 import subprocess
+import time
 
 import pytest
 
@@ -226,6 +230,74 @@ def test_ferryd_accepts_the_units_command_line(installed, unit_path, tmp_path):
     p = run([ferryd, *expanded, "--version"])
     assert p.returncode == 0 and p.stdout.startswith("ferryd "), \
         f"ferryd {' '.join(expanded)} --version: exit {p.returncode}\n{p.stdout}{p.stderr}"
+
+
+class NotifyListener:
+    """A NOTIFY_SOCKET like systemd's: datagrams with the sender's credentials."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        self.messages = []
+
+    def wait_for(self, key, timeout=15.0):
+        """The first message (pid, {field: value}) holding key, after the ones seen."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.sock.settimeout(max(0.05, deadline - time.time()))
+            try:
+                data, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(12))
+            except socket.timeout:
+                break
+            pid = None
+            for level, kind, payload in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                    pid = struct.unpack("iII", payload[:12])[0]
+            fields = dict(l.split("=", 1) for l in data.decode().splitlines() if "=" in l)
+            self.messages.append((pid, fields))
+            if key in fields:
+                return pid, fields
+        raise AssertionError(f"no {key} within {timeout}s; got {self.messages}")
+
+
+def test_ferryd_speaks_the_units_notify_protocol(installed, unit_path, tmp_path):
+    """Type=notify with NotifyAccess=main and WatchdogSec= only work if the
+    main process itself sends READY=1, STATUS=, WATCHDOG=1, RELOADING=1 on
+    SIGHUP and STOPPING=1 on SIGTERM: run ferryd with the unit's command line
+    (paths moved into a scratch directory) and listen like systemd does."""
+    argv = shlex.split(unit_values(unit_path, "Service", "ExecStart")[0])
+    conf, state = tmp_path / "etc", tmp_path / "state"
+    conf.mkdir()
+    moved = {"--config-dir": str(conf), "--state-dir": str(state), "--control-socket": str(tmp_path / "ferryd.sock")}
+    args = [a for a in argv[1:] if a != "$FERRYD_OPTS"]
+    for i in range(0, len(args) - 1):
+        if args[i] in moved:
+            args[i + 1] = moved[args[i]]
+    listener = NotifyListener(str(tmp_path / "notify"))
+    ferryd = os.path.join(installed.root, os.path.relpath(installed.one("ferryd", "/sbin"), installed.root))
+    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000")
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen([ferryd, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        pid, ready = listener.wait_for("READY")
+        assert pid == proc.pid, "READY=1 must come from the main process (NotifyAccess=main)"
+        assert ready["READY"] == "1" and ready.get("STATUS"), ready
+        pid, _ = listener.wait_for("WATCHDOG", timeout=3)
+        assert pid == proc.pid
+        proc.send_signal(signal.SIGHUP)
+        pid, reloading = listener.wait_for("RELOADING")
+        assert pid == proc.pid and reloading["RELOADING"] == "1" and "MONOTONIC_USEC" in reloading
+        pid, _ = listener.wait_for("READY")
+        assert pid == proc.pid
+        proc.send_signal(signal.SIGTERM)
+        pid, _ = listener.wait_for("STOPPING")
+        assert pid == proc.pid
+        assert proc.wait(timeout=15) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 # --- sysusers -----------------------------------------------------------------
