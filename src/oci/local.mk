@@ -21,7 +21,7 @@ tests_unit_test_oci_proto_LDADD = $(UNIT_LDADD)
 
 # Not a self-contained test: the registry integration tests run it against a
 # live registry; under `make check` it reports itself skipped.
-UNIT_TESTS += tests/unit/test-oci-live
-tests_unit_test_oci_live_SOURCES = tests/unit/test-oci-live.c
-tests_unit_test_oci_live_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_oci_live_LDADD = $(UNIT_LDADD)
+CHECK_TOOLS += tests/tools/oci-probe
+tests_tools_oci_probe_SOURCES = tests/tools/oci-probe.c
+tests_tools_oci_probe_CFLAGS = $(UNIT_CFLAGS)
+tests_tools_oci_probe_LDADD = $(UNIT_LDADD)

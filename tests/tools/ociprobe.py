@@ -1,4 +1,4 @@
-"""ociprobe - run ferry's registry client (tests/unit/test-oci-live) from Python.
+"""ociprobe - run ferry's registry client (tests/tools/oci-probe) from Python.
 
 The integration tests start a registry (and a token issuer or fault proxy)
 and then drive the client through this program, one client per run, so a
@@ -44,7 +44,7 @@ def dockerconfigjson(entries: dict) -> bytes:
 
 class Probe:
     def __init__(self, build_dir: str, tmpdir: str):
-        self.binary = os.environ.get("FERRY_OCI_LIVE") or os.path.join(build_dir, "tests", "unit", "test-oci-live")
+        self.binary = os.environ.get("FERRY_OCI_LIVE") or os.path.join(build_dir, "tests", "tools", "oci-probe")
         self.tmpdir = tmpdir
         self._n = 0
 

@@ -1,12 +1,12 @@
 /*
- * test-oci-live.c - drives the registry client against a live registry for
+ * oci-probe.c - drives the registry client against a live registry for
  * the integration tests (tests/integration/test_registry_*.py start the
  * registry, token issuer and fault proxy, then run this program).
  *
- * Without arguments (as `make check` runs it) it has no registry to talk to
- * and reports itself skipped (exit 77).
+ * It is built with `make check` but is not a test itself; without arguments
+ * it has no registry to talk to and exits 77.
  *
- *   test-oci-live [options] COMMAND ARGS [+ COMMAND ARGS ...]
+ *   oci-probe [options] COMMAND ARGS [+ COMMAND ARGS ...]
  *
  * Options build the client: --url oci://..., --insecure, --timeout MS,
  * --provider NAME, --auth TYPE KEY FILE, --tls KEY FILE, --proxy KEY VALUE.
