@@ -35,3 +35,5 @@ tests_unit_test_events_SOURCES = tests/unit/test-events.c
 tests_unit_test_events_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_events_LDADD = $(UNIT_LDADD)
 
+# footprint benchmark (not a test): bench/idle --build-dir DIR
+EXTRA_DIST += bench/idle
