@@ -300,6 +300,95 @@ def test_ferryd_speaks_the_units_notify_protocol(installed, unit_path, tmp_path)
             proc.wait()
 
 
+def allowed_syscalls(unit_path):
+    """The system calls the unit's SystemCallFilter= lines leave allowed."""
+    p = run(["systemd-analyze", "syscall-filter"])
+    groups, cur = {}, None
+    for line in p.stdout.splitlines():
+        if re.match(r"^@\S+$", line):
+            cur = groups.setdefault(line, [])
+        elif cur is not None and re.match(r"^\s+[@\w-]+$", line):
+            cur.append(line.strip())
+
+    def expand(names):
+        out = set()
+        for n in names:
+            out |= expand(groups.get(n, [])) if n.startswith("@") else {n}
+        return out
+
+    allowed = None
+    for value in unit_values(unit_path, "Service", "SystemCallFilter"):
+        deny = value.startswith("~")
+        names = expand(value.lstrip("~").split())
+        if deny:
+            allowed = (allowed if allowed is not None else set()) - names
+        else:
+            allowed = (allowed or set()) | names
+    return allowed
+
+
+def traced_calls(trace):
+    calls, families = set(), set()
+    with open(trace) as f:
+        for line in f:
+            m = re.match(r"^\d+\s+([a-z_0-9]+)\((.*)", line)
+            if not m:
+                continue
+            calls.add(m.group(1))
+            if m.group(1) == "socket":
+                families.add(m.group(2).split(",")[0])
+    return calls, families
+
+
+def test_unit_sandbox_allows_what_ferryd_does(installed, unit_path, registry, ferry, tmp_path):
+    """Run ferryd as the unit does (daemon mode, notify socket, control socket)
+    through a real reconcile, a ferryctl reconcile, a reload and a stop, under
+    strace, and check every system call it and its workers made is allowed by
+    the unit's SystemCallFilter=, and every socket family by
+    RestrictAddressFamilies= (AF_NETLINK aside: glibc's resolver asks for it
+    and carries on when it is refused)."""
+    need("strace")
+    need("systemd-analyze")
+    registry.api().push_dir_artifact("ferry/units", "v1", {"hello.txt": b"hello\n"})
+    ferry.source("app", registry.oci_url("ferry/units"), extra_spec="ref:\n  tag: v1\ninsecure: true\n")
+    sock = str(tmp_path / "ferryd.sock")
+    listener = NotifyListener(str(tmp_path / "notify"))
+    trace = str(tmp_path / "strace.txt")
+    ferryd = os.path.join(installed.root, os.path.relpath(installed.one("ferryd", "/sbin"), installed.root))
+    ferryctl = os.path.join(installed.root, os.path.relpath(installed.one("ferryctl", "/bin"), installed.root))
+    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000")
+    proc = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, ferryd, "--config-dir", ferry.config_dir,
+                             "--state-dir", ferry.state_dir, "--control-socket", sock, "--startup-spread", "0s"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        daemon_pid, _ = listener.wait_for("READY")   # strace's child: signal it, not strace
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            ready = os.path.exists(os.path.join(ferry.state_dir, "status", "default", "app.json")) and \
+                ferry.condition("app", "Ready")
+            if ready and ready["status"] == "True":
+                break
+            time.sleep(0.1)
+        assert ferry.condition("app", "Ready")["status"] == "True", ferry.condition("app", "Ready")
+        p = run([ferryctl, "--state-dir", ferry.state_dir, "--control-socket", sock, "reconcile", "app"])
+        assert p.returncode == 0, p.stdout + p.stderr
+        os.kill(daemon_pid, signal.SIGHUP)
+        listener.wait_for("RELOADING")
+        listener.wait_for("READY")
+        os.kill(daemon_pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    calls, families = traced_calls(trace)
+    assert "execve" in calls and "clone" in calls | {"clone3", "fork", "vfork"}, "strace saw no workers"
+    refused = sorted(calls - allowed_syscalls(unit_path) - {"execve"})
+    assert not refused, f"ferryd used system calls ferry.service refuses (EPERM): {refused}"
+    allowed_families = set(unit_values(unit_path, "Service", "RestrictAddressFamilies")[0].split())
+    assert not families - allowed_families - {"AF_NETLINK"}, f"socket families used: {sorted(families)}"
+
+
 # --- sysusers -----------------------------------------------------------------
 
 def test_sysusers_creates_system_user_and_group(installed, tmp_path):
