@@ -350,7 +350,8 @@ def test_unit_sandbox_allows_what_ferryd_does(installed, unit_path, registry, fe
     need("strace")
     need("systemd-analyze")
     registry.api().push_dir_artifact("ferry/units", "v1", {"hello.txt": b"hello\n"})
-    ferry.source("app", registry.oci_url("ferry/units"), extra_spec="ref:\n  tag: v1\ninsecure: true\n")
+    # by host name, so that the resolver runs under strace too
+    ferry.source("app", f"oci://localhost:{registry.port}/ferry/units", extra_spec="ref:\n  tag: v1\ninsecure: true\n")
     sock = str(tmp_path / "ferryd.sock")
     listener = NotifyListener(str(tmp_path / "notify"))
     trace = str(tmp_path / "strace.txt")
