@@ -372,11 +372,15 @@ static int on_client_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static void refuse(int fd)
+static void refuse(int fd, bool stopping)
 {
 	static const char busy[] = "error busy too many control connections\n";
+	static const char stop[] = "error shutting-down ferryd is stopping\n";
 
-	(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (stopping)
+		(void)!send(fd, stop, sizeof(stop) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	else
+		(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
 }
 
@@ -396,7 +400,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 			return 0;
 		}
 		if (d->n_clients >= LIMIT_CONTROL_CLIENTS || d->stopping) {
-			refuse(cfd);
+			refuse(cfd, d->stopping);
 			continue;
 		}
 		getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
@@ -430,6 +434,15 @@ void control_run_finished(struct daemon *d, struct dsource *ds)
 	}
 	if (sources_is_suspended(ds))
 		control_source_gone(d, ds, "suspended", "the source was suspended");
+}
+
+void control_answer_now(struct daemon *d, struct dsource *ds)
+{
+	for (struct client *c = d->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->wait_src == ds)
+			reply_result(c, ds);
+	}
 }
 
 void control_source_gone(struct daemon *d, struct dsource *ds, const char *code, const char *why)

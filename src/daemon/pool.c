@@ -158,6 +158,8 @@ static void finish(struct daemon *d, struct dsource *ds)
 		rc_result_free(&r);
 		end_run(d, ds);
 		control_run_finished(d, ds);
+		if (ds->src->invalid)
+			control_answer_now(d, ds);
 		sources_write_metrics(d);
 	}
 	pool_dispatch(d);

@@ -182,6 +182,10 @@ static bool update_source(struct daemon *d, struct dsource *ds, const struct cfg
 		if (sched_fifo_remove(&d->queue, ds))
 			ds->sched.queued = false;
 		ds->sched.due_ms = SCHED_NEVER;
+		if (src->invalid)
+			control_answer_now(d, ds);
+		else
+			control_source_gone(d, ds, "suspended", "the source was suspended (spec.suspend)");
 		return true;
 	}
 	ds->sched.failures = 0;

@@ -162,7 +162,7 @@ class Daemon:
             self.proc.wait()
 
     def children(self):
-        """PIDs of the running reconcile workers."""
+        """PIDs of the running reconcile workers (zombies excluded)."""
         out = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -174,7 +174,8 @@ class Daemon:
                 continue
             # pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'
             fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == self.proc.pid:
+            # a worker that has exited but is not reaped yet (Z) is not running
+            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
                 out.append(int(entry))
         return out
 

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -20,6 +21,15 @@ def test_idle_daemon_makes_no_syscalls(registry, ferry, daemon, tmp_path):
         ferry.source(f"app{i:02d}", registry.oci_url("app"), interval="1h",
                      extra_spec='insecure: true\nref:\n  tag: "1.0"\n')
     daemon.start(spread="2s")
+    # at most --workers (2) reconciles at once while the first cycle runs
+    most = 0
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        most = max(most, len(daemon.children()))
+        if all(os.path.exists(os.path.join(ferry.state_dir, "artifacts", "default", f"app{i:02d}", "current"))
+               for i in range(N)):
+            break
+    assert 1 <= most <= 2, most
     for i in range(N):
         daemon.wait_ready_source(f"app{i:02d}", revision=f"1.0@{digest}", timeout=60)
     wait_until(lambda: (daemon.notify.last_status() or "").startswith(f"{N} sources: {N} ready; next check in "),

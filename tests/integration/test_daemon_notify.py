@@ -2,6 +2,7 @@
 the notify-reload protocol on SIGHUP, STOPPING=1 and exit 0 on SIGTERM."""
 import os
 import signal
+import stat
 import time
 
 from daemon_fixtures import *  # noqa: F401,F403
@@ -18,6 +19,7 @@ def test_ready_status_watchdog_reload_stop(registry, ferry, daemon):
     assert ready[1]["STATUS"].startswith("1 source: "), ready[1]
 
     daemon.wait_ready_source("app", revision=f"1.0@{digest}")
+    assert stat.S_IMODE(os.stat(daemon.socket_path).st_mode) == 0o660
     wait_until(lambda: daemon.notify.last_status().startswith("1 source: 1 ready; next check in "),
                what="STATUS with the source ready", timeout=10)
     status = daemon.notify.last_status()
