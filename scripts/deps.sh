@@ -5,7 +5,8 @@ FERRY_BUILD_DEPS="build-essential autoconf automake pkg-config
  libcurl4-openssl-dev libwolfssl-dev libyaml-dev libarchive-dev libsystemd-dev
  libjansson-dev libcbor-dev libcmocka-dev"
 FERRY_TEST_DEPS="docker-registry python3 python3-pytest python3-cryptography python3-cbor2
- valgrind apache2-utils openssl zstd strace systemd curl ca-certificates"
+ valgrind apache2-utils openssl zstd strace systemd curl ca-certificates
+ groff-base man-db time bc"
 FERRY_PACKAGE_DEPS="debhelper dpkg-dev fakeroot lintian rpm"
 
 ferry_install_missing() {

@@ -27,7 +27,7 @@ libferry_a_SOURCES += \
 	src/notation/identity.c src/notation/identity.h \
 	src/notation/policy.c src/notation/policy.h \
 	src/notation/bundle.c src/notation/bundle.h \
-	src/notation/verify.c src/notation/verify.h
+	src/notation/verify.c src/notation/verify.h src/notation/notation.h
 
 UNIT_TESTS += tests/unit/test-identity tests/unit/test-policy tests/unit/test-bundle \
 	tests/unit/test-verify tests/unit/test-conformance
