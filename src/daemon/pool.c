@@ -4,6 +4,7 @@
 #include "daemon/internal.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -165,6 +166,8 @@ static void finish(struct daemon *d, struct dsource *ds)
 	pool_dispatch(d);
 	daemon_rearm(d);
 	daemon_refresh_status(d);
+	if (d->running == 0)
+		malloc_trim(0);   /* going idle: hand the reconcile's scratch memory back */
 	daemon_maybe_exit(d);
 }
 
