@@ -147,3 +147,19 @@ def test_rotated_trust_bundle_is_reverified_promptly(notation, registry, ferry, 
     daemon.wait_condition("app", "SourceVerified", "True", timeout=15)
     notation.assert_verified("app", revision)
     assert daemon.stop() == 0
+
+
+def test_new_subdirectory_is_watched(registry, ferry, daemon):
+    d1 = push(registry, "app", "1.0")
+    daemon.start()
+    assert daemon.notify.wait_for("READY", "1")[0][1]["STATUS"] == "no sources"
+    # a file in a directory that did not exist when ferryd started
+    ferry.source("deep", registry.oci_url("app"), interval="1h", extra_spec=spec("1.0"),
+                 file="team-a/apps/deep.yaml")
+    daemon.wait_ready_source("deep", revision=f"1.0@{d1}", timeout=15)
+    # and a later change inside it
+    ferry.source("deep", registry.oci_url("app"), interval="1h", extra_spec=spec("1.0") + "suspend: true\n",
+                 file="team-a/apps/deep.yaml")
+    wait_until(lambda: (daemon.notify.last_status() or "").startswith("1 source: 1 suspended"),
+               what="suspension picked up", timeout=15)
+    assert daemon.stop() == 0
