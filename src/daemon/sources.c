@@ -152,11 +152,14 @@ void sources_forget(struct daemon *d, const char *ns, const char *name)
 	char key[LIMIT_NAMESPACE_LEN + 1 + LIMIT_NAME_LEN + 1];
 
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	/* record the orphan before the status goes: a crash in between leaves a
+	 * status file for a removed source (removed again at start), never
+	 * artifacts that nobody will collect */
+	if (orphans_mark(&d->orphans, key, ftime_now()))
+		save_orphans(d);
 	if (rc_status_remove(&d->store, ns, name) < 0)
 		log_warn("%s: cannot remove its status file: %s", key, strerror(errno));
 	events_remove(d->store.root_fd, ns, name);
-	if (orphans_mark(&d->orphans, key, ftime_now()))
-		save_orphans(d);
 }
 
 /* Calls fn(ns, name) for every status/<ns>/<name>.json. */
