@@ -28,6 +28,7 @@
 #define OID_INHIBIT_ANY "2.5.29.54"
 #define OID_AIA         "1.3.6.1.5.5.7.1.1"
 #define OID_AIA_OCSP    "1.3.6.1.5.5.7.48.1"
+#define OID_FRESHEST_CRL "2.5.29.46"
 
 void nv_cert_free(struct nv_cert *c)
 {
@@ -297,6 +298,33 @@ static int ext_other_known(const char *oid, struct der val, bool critical, bool 
 	return 0;
 }
 
+/* Key identifiers (path building prefers the parent whose subject key
+ * identifier matches, as Go's CertPool does) and the Freshest CRL pointer
+ * (CRL checks); their shape was checked with the other extensions. */
+static void key_identifiers(struct nv_cert *c, const char *oid, struct der val)
+{
+	struct der_tlv t;
+
+	if (!strcmp(oid, OID_SKID)) {
+		if (der_read_tag(&val, DER_OCTET_STRING, &t) == 0) {
+			c->skid = t.val;
+			c->skid_len = t.val_len;
+		}
+	} else if (!strcmp(oid, OID_AKID)) {
+		struct der seq;
+
+		if (der_read_tag(&val, DER_SEQUENCE, &t) == 0) {
+			seq = der_contents(&t);
+			if (der_read_tag(&seq, DER_CTX_PRIM(0), &t) == 0) {
+				c->akid = t.val;
+				c->akid_len = t.val_len;
+			}
+		}
+	} else if (!strcmp(oid, OID_FRESHEST_CRL)) {
+		c->has_freshest_crl = true;
+	}
+}
+
 static int parse_extensions(struct nv_cert *c, struct der exts, const char **why)
 {
 	static __thread char msg[DER_OID_STR_MAX + 80];
@@ -362,6 +390,7 @@ static int parse_extensions(struct nv_cert *c, struct der exts, const char **why
 			return -1;
 		if (critical && !handled)
 			c->has_unknown_critical_ext = true;
+		key_identifiers(c, oid, der_contents(&value));
 	}
 	return 0;
 }

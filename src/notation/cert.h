@@ -60,6 +60,9 @@ struct nv_cert {
 	char **ocsp_urls;                  size_t n_ocsp;   /* AIA id-ad-ocsp */
 	char **crl_urls;                   size_t n_crl;    /* CRL distribution points */
 	bool has_unknown_critical_ext;
+	const unsigned char *skid;         size_t skid_len;  /* subjectKeyIdentifier, into der */
+	const unsigned char *akid;         size_t akid_len;  /* authorityKeyIdentifier keyIdentifier, into der */
+	bool has_freshest_crl;             /* Freshest CRL (delta CRL pointer) extension */
 
 	unsigned char sha256[32];          /* thumbprint over der */
 };
@@ -96,6 +99,23 @@ int nv_chain_validate_codesigning(struct nv_cert *const *chain, size_t n, struct
 int nv_chain_validate_timestamping(struct nv_cert *const *chain, size_t n, struct ferry_err *e);
 /* at within [not_before, not_after] of every cert; notation-go's messages. */
 int nv_chain_check_validity(struct nv_cert *const *chain, size_t n, int64_t at, struct ferry_err *e);
+
+/* A certificate path, leaf first; the certificates belong to the caller's
+ * pools. */
+struct nv_path {
+	struct nv_cert **certs;
+	size_t n;
+};
+/* Go's Certificate.Verify of leaf at time at_us (microseconds since the
+ * epoch): paths built from intermediates to one of roots (a leaf that is
+ * itself a root is a path of one), every certificate valid at at_us, CA and
+ * path length constraints, CheckSignatureFrom, and every certificate's EKU
+ * allowing eku (dotted OID; NULL: any). Paths in Go's order; Go's error
+ * texts ("x509: certificate signed by unknown authority", ...). */
+int nv_path_verify(struct nv_cert *leaf, struct nv_cert *const *roots, size_t n_roots,
+		   struct nv_cert *const *intermediates, size_t n_intermediates, int64_t at_us, const char *eku,
+		   struct nv_path **paths, size_t *n_paths, struct ferry_err *e);
+void nv_paths_free(struct nv_path *p, size_t n);
 
 /* Signing algorithm derived from the leaf key (reference §5.1). */
 enum nv_alg { NV_ALG_NONE = 0, NV_ALG_PS256, NV_ALG_PS384, NV_ALG_PS512,

@@ -90,7 +90,7 @@ static int pss_hash_index(struct der d)
 
 /* Go's getSignatureAlgorithmFromAI for RSASSA-PSS: hash and MGF1 hash equal,
  * salt = hash length, trailer 1; anything else is an unknown algorithm. */
-static const struct sig_algo *pss_algo(const struct nv_cert *c)
+static const struct sig_algo *pss_algo(const unsigned char *params, size_t params_len)
 {
 	static const int64_t salts[] = { 32, 48, 64 };
 	struct der d, seq, inner;
@@ -100,9 +100,9 @@ static const struct sig_algo *pss_algo(const struct nv_cert *c)
 	bool present;
 	int h, mh;
 
-	if (!c->sig_alg_params)
+	if (!params)
 		return NULL;
-	d = der_init(c->sig_alg_params, c->sig_alg_params_len);
+	d = der_init(params, params_len);
 	if (der_read_tag(&d, DER_SEQUENCE, &t) < 0)
 		return NULL;
 	seq = der_contents(&t);
@@ -135,20 +135,25 @@ static const struct sig_algo *pss_algo(const struct nv_cert *c)
 	return &pss_algos[h];
 }
 
-static const struct sig_algo *cert_sig_algo(const struct nv_cert *c)
+static const struct sig_algo *ai_sig_algo(const char *alg_oid, const unsigned char *params, size_t params_len)
 {
 	size_t i;
 
-	if (!strcmp(c->sig_alg_oid, OID_RSA_PSS))
-		return pss_algo(c);
+	if (!strcmp(alg_oid, OID_RSA_PSS))
+		return pss_algo(params, params_len);
 	for (i = 0; i < ARRAY_SIZE(sig_algos); i++) {
-		if (!strcmp(c->sig_alg_oid, sig_algos[i].oid)) {
-			if (sig_algos[i].pk == PK_ED25519 && c->sig_alg_params)
+		if (!strcmp(alg_oid, sig_algos[i].oid)) {
+			if (sig_algos[i].pk == PK_ED25519 && params)
 				return NULL;
 			return &sig_algos[i];
 		}
 	}
 	return NULL;
+}
+
+static const struct sig_algo *cert_sig_algo(const struct nv_cert *c)
+{
+	return ai_sig_algo(c->sig_alg_oid, c->sig_alg_params, c->sig_alg_params_len);
 }
 
 static enum pk_algo key_algo(const struct nvc_key *k)
@@ -196,10 +201,10 @@ static int ed25519_verify(const struct nvc_key *key, const unsigned char *msg, s
 	return rc == 0 && ok == 1 ? 0 : -1;
 }
 
-int nv_cert_check_signature_raw(const struct nv_cert *c, const struct nv_cert *signer, bool allow_sha1,
-				char *err, size_t err_len)
+static int check_with(const struct sig_algo *algo, const struct nv_cert *signer, bool allow_sha1,
+		      const unsigned char *data, size_t data_len, const unsigned char *sig, size_t sig_len,
+		      char *err, size_t err_len)
 {
-	const struct sig_algo *algo = cert_sig_algo(c);
 	unsigned char digest[WC_MAX_DIGEST_SIZE];
 	struct nvc_key key;
 	enum pk_algo have;
@@ -213,7 +218,7 @@ int nv_cert_check_signature_raw(const struct nv_cert *c, const struct nv_cert *s
 		snprintf(err, err_len, "x509: cannot verify signature: insecure algorithm %s", algo->name);
 		return -1;
 	}
-	if (algo->hash != WC_HASH_TYPE_NONE && nvc_hash(algo->hash, c->tbs, c->tbs_len, digest) < 0) {
+	if (algo->hash != WC_HASH_TYPE_NONE && nvc_hash(algo->hash, data, data_len, digest) < 0) {
 		snprintf(err, err_len, "%s", MSG_UNIMPLEMENTED);
 		return -1;
 	}
@@ -233,21 +238,21 @@ int nv_cert_check_signature_raw(const struct nv_cert *c, const struct nv_cert *s
 	}
 	switch (have) {
 	case PK_RSA:
-		if ((algo->pss ? nvc_rsa_pss_verify(&key, algo->hash, digest, c->signature, c->signature_len,
+		if ((algo->pss ? nvc_rsa_pss_verify(&key, algo->hash, digest, sig, sig_len,
 						    (int)nvc_hash_size(algo->hash))
-			       : nvc_rsa_pkcs1v15_verify(&key, algo->hash, digest, c->signature, c->signature_len)) < 0) {
+			       : nvc_rsa_pkcs1v15_verify(&key, algo->hash, digest, sig, sig_len)) < 0) {
 			snprintf(err, err_len, "crypto/rsa: verification error");
 			return -1;
 		}
 		return 0;
 	case PK_ECDSA:
-		if (nvc_ecdsa_verify_der(&key, digest, nvc_hash_size(algo->hash), c->signature, c->signature_len) < 0) {
+		if (nvc_ecdsa_verify_der(&key, digest, nvc_hash_size(algo->hash), sig, sig_len) < 0) {
 			snprintf(err, err_len, "x509: ECDSA verification failure");
 			return -1;
 		}
 		return 0;
 	case PK_ED25519:
-		if (ed25519_verify(&key, c->tbs, c->tbs_len, c->signature, c->signature_len) < 0) {
+		if (ed25519_verify(&key, data, data_len, sig, sig_len) < 0) {
 			snprintf(err, err_len, "x509: Ed25519 verification failure");
 			return -1;
 		}
@@ -256,6 +261,36 @@ int nv_cert_check_signature_raw(const struct nv_cert *c, const struct nv_cert *s
 		snprintf(err, err_len, "%s", MSG_UNIMPLEMENTED);
 		return -1;
 	}
+}
+
+int nv_cert_check_signature_raw(const struct nv_cert *c, const struct nv_cert *signer, bool allow_sha1,
+				char *err, size_t err_len)
+{
+	return check_with(cert_sig_algo(c), signer, allow_sha1, c->tbs, c->tbs_len, c->signature, c->signature_len,
+			  err, err_len);
+}
+
+int nv_check_signature_ai(const struct nv_cert *signer, const char *alg_oid, const unsigned char *params,
+			  size_t params_len, bool allow_sha1, const void *data, size_t len, const unsigned char *sig,
+			  size_t sig_len, char *err, size_t err_len)
+{
+	return check_with(ai_sig_algo(alg_oid, params, params_len), signer, allow_sha1, data, len, sig, sig_len, err,
+			  err_len);
+}
+
+int nv_check_signature_named(const struct nv_cert *signer, const char *name, const void *data, size_t len,
+			     const unsigned char *sig, size_t sig_len, char *err, size_t err_len)
+{
+	const struct sig_algo *algo = NULL;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sig_algos) && !algo; i++)
+		if (!strcmp(sig_algos[i].name, name))
+			algo = &sig_algos[i];
+	for (i = 0; i < ARRAY_SIZE(pss_algos) && !algo; i++)
+		if (!strcmp(pss_algos[i].name, name))
+			algo = &pss_algos[i];
+	return check_with(algo, signer, true, data, len, sig, sig_len, err, err_len);
 }
 
 static int check_signature_from(const struct nv_cert *child, const struct nv_cert *parent, char *err, size_t n)

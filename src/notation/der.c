@@ -39,6 +39,33 @@ int der_parse_tlv(const unsigned char *p, size_t len, struct der_tlv *out)
 	return 0;
 }
 
+void der_put_len(struct buf *b, size_t n)
+{
+	unsigned char l[9];
+	int k = 0;
+
+	if (n < 0x80) {
+		l[0] = (unsigned char)n;
+		buf_append(b, l, 1);
+		return;
+	}
+	while (n) {
+		l[8 - k++] = (unsigned char)n;
+		n >>= 8;
+	}
+	l[8 - k] = (unsigned char)(0x80 | k);
+	buf_append(b, l + 8 - k, (size_t)k + 1);
+}
+
+void der_put_tlv(struct buf *b, unsigned tag, const void *p, size_t n)
+{
+	unsigned char t = (unsigned char)tag;
+
+	buf_append(b, &t, 1);
+	der_put_len(b, n);
+	buf_append(b, p, n);
+}
+
 int der_read(struct der *d, struct der_tlv *out)
 {
 	if (der_parse_tlv(d->p, d->len, out) < 0)
@@ -301,6 +328,35 @@ int der_time(const struct der_tlv *t, int64_t *out)
 		return parse_time_rest(y, t->val + 4, t->val_len - 4, false, out);
 	}
 	return -1;
+}
+
+/* Go's encoding/asn1 GeneralizedTime ("20060102150405.999999999Z0700"):
+ * an optional fraction of 1-9 digits without trailing zeros (the value must
+ * serialize back to the same text). */
+int der_generalized_time_us(const struct der_tlv *t, int64_t *us)
+{
+	unsigned char plain[32];
+	size_t n = t->val_len, frac_at = 14, frac_len = 0, i;
+	int64_t sec, frac = 0;
+	int y;
+
+	if (t->tag != DER_GENERALIZED_TIME || n < 15 || n > 14 + 1 + 9 + 5 || digits(t->val, 4, &y) < 0)
+		return -1;
+	if (t->val[frac_at] == '.') {
+		for (i = frac_at + 1; i < n && t->val[i] >= '0' && t->val[i] <= '9'; i++)
+			frac_len++;
+		if (frac_len == 0 || frac_len > 9 || t->val[frac_at + frac_len] == '0')
+			return -1;
+		for (i = 0; i < 6; i++)
+			frac = frac * 10 + (i < frac_len ? t->val[frac_at + 1 + i] - '0' : 0);
+	}
+	memcpy(plain, t->val, frac_at);
+	memcpy(plain + frac_at, t->val + frac_at + (frac_len ? frac_len + 1 : 0), n - frac_at - (frac_len ? frac_len + 1 : 0));
+	n -= frac_len ? frac_len + 1 : 0;
+	if (parse_time_rest(y, plain + 4, n - 4, false, &sec) < 0)
+		return -1;
+	*us = sec * 1000000 + frac;
+	return 0;
 }
 
 /* ---- strings ---- */

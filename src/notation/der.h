@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
+
 /* Identifier octets (class | constructed | number) used by ferry. */
 #define DER_BOOLEAN          0x01
 #define DER_INTEGER          0x02
@@ -71,6 +73,11 @@ static inline bool der_empty(const struct der *d)
 	return d->len == 0;
 }
 
+/* Writing: a DER length, and one element (identifier, minimal length,
+ * contents). Used for OCSP requests and CMS re-encoding. */
+void der_put_len(struct buf *b, size_t n);
+void der_put_tlv(struct buf *b, unsigned tag, const void *p, size_t n);
+
 /* Parse one element header at the start of p/len without consuming it. */
 int der_parse_tlv(const unsigned char *p, size_t len, struct der_tlv *out);
 /* Read the next element. 0, or -1 if malformed or the cursor is empty. */
@@ -102,6 +109,10 @@ int der_oid_string(const unsigned char *v, size_t n, char out[DER_OID_STR_MAX]);
 int der_oid_tlv_string(const struct der_tlv *t, char out[DER_OID_STR_MAX]);
 /* UTCTime or GeneralizedTime as Go's cryptobyte reads them; seconds since epoch. */
 int der_time(const struct der_tlv *t, int64_t *out);
+/* GeneralizedTime as Go's encoding/asn1 reads it (RFC 3161 genTime): an
+ * optional fraction of seconds without trailing zeros; microseconds since
+ * the epoch (finer digits truncated). */
+int der_generalized_time_us(const struct der_tlv *t, int64_t *us);
 /* A directory string as Go's x509 parser decodes it (PrintableString,
  * UTF8String, IA5String, NumericString, T61String as Latin-1, BMPString,
  * UniversalString) into a fresh NUL-terminated UTF-8 string. Strings with
