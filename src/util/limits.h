@@ -122,4 +122,15 @@
 #define LIMIT_EVENTS_FILE_BYTES       (256 * FERRY_KiB)
 #define LIMIT_ORPHANS_FILE_BYTES      (4 * FERRY_MiB)
 
+/* notation: RFC 3161 timestamps and revocation (tst, cert_path, ocsp, crl, revcache) */
+#define LIMIT_TIMESTAMP_TOKEN_BYTES   (1 * FERRY_MiB)  /* one RFC 3161 token in an envelope */
+#define LIMIT_TST_CERTS               64               /* certificates carried by a token */
+#define LIMIT_TST_SIGNERS             16               /* SignerInfos of a token */
+#define LIMIT_TST_ATTRIBUTES          64               /* signed attributes of one SignerInfo */
+#define LIMIT_PATH_SIGNATURE_CHECKS   100              /* Go's maxChainSignatureChecks while building paths */
+#define LIMIT_PATH_CHAINS             16               /* candidate paths kept while building */
+#define LIMIT_OCSP_REQUEST_URL_LEN    255              /* longer base64 requests are POSTed (notation-core-go) */
+#define LIMIT_CRL_ENTRY_EXTENSIONS    32               /* extensions of one revoked-certificate entry */
+#define LIMIT_REVOCATION_CLOCK_SKEW_S 300              /* OCSP thisUpdate may lie this far in the future */
+
 #endif
