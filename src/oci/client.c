@@ -182,6 +182,11 @@ const char *oci_client_base_url(const struct oci_client *c)
 	return c->base_url;
 }
 
+const struct oci_proxy *oci_client_proxy(const struct oci_client *c)
+{
+	return &c->proxy;
+}
+
 char *oci_client_url(const struct oci_client *c, const char *fmt, ...)
 {
 	va_list ap;

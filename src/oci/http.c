@@ -300,7 +300,13 @@ static struct curl_slist *request_headers(const struct oci_http_req *req, const 
 		}
 		free(origin);
 	}
-	if (req->form)
+	if (req->data && req->content_type) {
+		char *ct = xasprintf("Content-Type: %s", req->content_type);
+
+		l = curl_slist_append(l, ct);
+		free(ct);
+	}
+	if (req->form || req->data)
 		l = curl_slist_append(l, "Expect:");
 	return l;
 }
@@ -344,8 +350,13 @@ static void setup(struct oci_http *h, const struct oci_http_req *req, const char
 	if (!strcmp(method, "HEAD")) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(method, "POST")) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->form ? req->form : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(req->form ? strlen(req->form) : 0));
+		if (req->data) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req->data_len);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->data);
+		} else {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->form ? req->form : "");
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(req->form ? strlen(req->form) : 0));
+		}
 	}
 	if (h->opts.tls) {
 		const struct oci_tls *t = h->opts.tls;

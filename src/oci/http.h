@@ -36,6 +36,9 @@ struct oci_http_req {
 	const char *authorization;  /* header value, sent only to auth_origin */
 	const char *auth_origin;    /* "scheme://host:port" (oci_url_origin) */
 	const char *form;           /* POST body, application/x-www-form-urlencoded */
+	const void *data;           /* or a raw POST body of data_len bytes (may hold NULs), */
+	size_t data_len;
+	const char *content_type;   /* sent as Content-Type with data */
 	bool stream;                /* blob: stall timeout instead of a total deadline */
 	int64_t deadline_ms;        /* monotonic ms; small requests */
 	struct buf *body;           /* 2xx body sink (bounded by its max), or */

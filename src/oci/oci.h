@@ -58,6 +58,11 @@ const char *oci_client_registry(const struct oci_client *c);  /* "host[:port]" *
 const char *oci_client_repository(const struct oci_client *c);/* "org/repo" */
 const char *oci_client_name(const struct oci_client *c);      /* "host[:port]/org/repo" */
 const char *oci_client_base_url(const struct oci_client *c);  /* "https://host[:port]/v2/org/repo" */
+/* The proxy of spec.proxySecretRef (oci/transport.h; url NULL: libcurl
+ * honours http_proxy / https_proxy / no_proxy), for other HTTP clients of
+ * the same source (the Notation verifier's OCSP and CRL requests). */
+struct oci_proxy;
+const struct oci_proxy *oci_client_proxy(const struct oci_client *c);
 
 /* Resolve a tag (or digest) to the descriptor of the manifest it names:
  * HEAD /manifests/<ref> with the OCI and Docker manifest and index Accept
