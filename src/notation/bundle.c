@@ -11,15 +11,109 @@
 #define REASON "VerificationError"
 #define TRUST_POLICY_KEY "trustpolicy.json"
 
+static const char *const cert_suffixes[] = { ".crt", ".pem", ".cer", ".der" };
+
 /* Flux reads keys ending .crt and .pem; ferry also takes .cer and .der. */
 static bool is_cert_key(const char *key)
 {
-	static const char *const suffixes[] = { ".crt", ".pem", ".cer", ".der" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
-		if (str_has_suffix(key, suffixes[i]))
+	for (size_t i = 0; i < ARRAY_SIZE(cert_suffixes); i++)
+		if (str_has_suffix(key, cert_suffixes[i]))
 			return true;
 	return false;
+}
+
+bool nv_cert_key_binding(const char *key, char **type, char **name)
+{
+	static const char *const types[] = { NV_STORE_CA, NV_STORE_SIGNING_AUTHORITY, NV_STORE_TSA };
+	size_t len = strlen(key);
+
+	*type = *name = NULL;
+	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+		size_t tl = strlen(types[t]);
+
+		if (strncmp(key, types[t], tl) != 0 || key[tl] != '.')
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(cert_suffixes); i++) {
+			size_t sl = strlen(cert_suffixes[i]);
+
+			if (len > tl + 1 + sl && str_has_suffix(key, cert_suffixes[i])) {
+				*type = xstrdup(types[t]);
+				*name = xstrndup(key + tl + 1, len - tl - 1 - sl);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+struct nv_trust nv_bundle_trust(const struct nv_bundle *b)
+{
+	struct nv_trust t = { b->certs, b->bindings, b->n_certs };
+	return t;
+}
+
+static bool listed(const struct nv_statement *st, const char *type, const char *name)
+{
+	size_t tl = strlen(type);
+
+	for (size_t i = 0; i < st->n_trust_stores; i++) {
+		const char *ts = st->trust_stores[i];
+
+		if (!strncmp(ts, type, tl) && ts[tl] == ':' && (!name || !strcmp(ts + tl + 1, name)))
+			return true;
+	}
+	return false;
+}
+
+int nv_trust_select(const struct nv_trust *t, const struct nv_statement *st, const char *type,
+		    struct nv_cert ***out, size_t *n, struct ferry_err *e)
+{
+	bool any_unbound = false;
+
+	*out = NULL;
+	*n = 0;
+	if (!listed(st, type, NULL))
+		return 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct nv_cert_binding *bd = t->bindings ? &t->bindings[i] : NULL;
+		bool use;
+
+		if (!bd || !bd->type) {
+			any_unbound = true;
+			use = true;
+		} else {
+			use = !strcmp(bd->type, type) && listed(st, type, bd->name);
+		}
+		if (use) {
+			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+			(*out)[(*n)++] = t->certs[i];
+		}
+	}
+	if (any_unbound)
+		return 0;
+	/* every certificate is bound: a listed store without any is missing */
+	for (size_t i = 0; i < st->n_trust_stores; i++) {
+		const char *ts = st->trust_stores[i], *name;
+		size_t tl = strlen(type);
+		bool found = false;
+
+		if (strncmp(ts, type, tl) != 0 || ts[tl] != ':')
+			continue;
+		name = ts + tl + 1;
+		for (size_t k = 0; k < t->n && !found; k++)
+			found = t->bindings[k].type && !strcmp(t->bindings[k].type, type) &&
+				!strcmp(t->bindings[k].name, name);
+		if (!found) {
+			_cleanup_free_ char *qn = nv_go_quote(name);
+			_cleanup_free_ char *qt = nv_go_quote(type);
+
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return ferr_set(e, REASON, "the trust store %s of type %s does not exist", qn, qt);
+		}
+	}
+	return 0;
 }
 
 static const struct cfg_secret_entry *secret_get(const struct cfg_secret *s, const char *key)
@@ -35,36 +129,67 @@ static int cmp_thumbprint(const void *a, const void *b)
 	return memcmp(*(const unsigned char *const *)a, *(const unsigned char *const *)b, 32);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* sha256 over the canonical policy and the sorted, distinct certificate
- * thumbprints: the inputs that decide a verdict. */
+ * thumbprints: the inputs that decide a verdict. A bound certificate counts
+ * as "type:name:thumbprint" (unbound ones keep the bare thumbprint, so a
+ * bundle without bindings keeps its fingerprint). */
 static void compute_fingerprint(struct nv_bundle *b)
 {
 	struct sha256_stream s;
 	const unsigned char **tp = xcalloc(b->n_certs + 1, sizeof(*tp));
+	char **bound = xcalloc(b->n_certs + 1, sizeof(*bound));
 	char *policy = nv_policy_canonical(b->policy);
+	size_t n_tp = 0, n_bound = 0;
 	char hex[65];
 
 	sha256_stream_init(&s);
 	sha256_stream_update(&s, "ferry-notation-bundle-v1\n", strlen("ferry-notation-bundle-v1\n"));
 	sha256_stream_update(&s, policy, strlen(policy));
 	sha256_stream_update(&s, "\n", 1);
-	for (size_t i = 0; i < b->n_certs; i++)
-		tp[i] = b->certs[i]->sha256;
-	qsort(tp, b->n_certs, sizeof(*tp), cmp_thumbprint);
 	for (size_t i = 0; i < b->n_certs; i++) {
+		if (b->bindings && b->bindings[i].type) {
+			hex_encode(b->certs[i]->sha256, 32, hex);
+			hex[64] = '\0';
+			bound[n_bound++] = xasprintf("%s:%s:%s\n", b->bindings[i].type, b->bindings[i].name, hex);
+		} else {
+			tp[n_tp++] = b->certs[i]->sha256;
+		}
+	}
+	qsort(tp, n_tp, sizeof(*tp), cmp_thumbprint);
+	for (size_t i = 0; i < n_tp; i++) {
 		if (i > 0 && memcmp(tp[i], tp[i - 1], 32) == 0)
 			continue;
 		hex_encode(tp[i], 32, hex);
 		hex[64] = '\n';
 		sha256_stream_update(&s, hex, 65);
 	}
+	qsort(bound, n_bound, sizeof(*bound), cmp_str);
+	for (size_t i = 0; i < n_bound; i++) {
+		if (i == 0 || strcmp(bound[i], bound[i - 1]) != 0)
+			sha256_stream_update(&s, bound[i], strlen(bound[i]));
+	}
+	for (size_t i = 0; i < n_bound; i++)
+		free(bound[i]);
 	sha256_stream_final_hex(&s, b->fingerprint);
+	free(bound);
 	free(tp);
 	free(policy);
 }
 
 int nv_bundle_from_parts(const char *secret, struct nv_policy *policy, struct nv_cert **certs, size_t n_certs,
 			 struct nv_bundle **out, struct ferry_err *e)
+{
+	return nv_bundle_from_parts_bound(secret, policy, certs, NULL, n_certs, out, e);
+}
+
+int nv_bundle_from_parts_bound(const char *secret, struct nv_policy *policy, struct nv_cert **certs,
+			       struct nv_cert_binding *bindings, size_t n_certs, struct nv_bundle **out,
+			       struct ferry_err *e)
 {
 	struct nv_bundle *b = xcalloc(1, sizeof(*b));
 
@@ -73,6 +198,7 @@ int nv_bundle_from_parts(const char *secret, struct nv_policy *policy, struct nv
 	b->policy = policy;
 	b->certs = certs;
 	b->n_certs = n_certs;
+	b->bindings = bindings ? bindings : xcalloc(n_certs + 1, sizeof(*bindings));
 	nv_policy_clean(b->policy);
 	if (nv_policy_validate(b->policy, e) < 0) {
 		nv_bundle_free(b);
@@ -83,12 +209,27 @@ int nv_bundle_from_parts(const char *secret, struct nv_policy *policy, struct nv
 	return 0;
 }
 
-static void append_certs(struct nv_cert ***all, size_t *n, struct nv_cert **more, size_t n_more)
+static void append_certs(struct nv_cert ***all, struct nv_cert_binding **bindings, size_t *n, struct nv_cert **more,
+			 size_t n_more, const char *type, const char *name)
 {
 	*all = xrealloc(*all, (*n + n_more + 1) * sizeof(**all));
+	*bindings = xrealloc(*bindings, (*n + n_more + 1) * sizeof(**bindings));
 	memcpy(*all + *n, more, n_more * sizeof(*more));
+	for (size_t i = 0; i < n_more; i++) {
+		(*bindings)[*n + i].type = type ? xstrdup(type) : NULL;
+		(*bindings)[*n + i].name = name ? xstrdup(name) : NULL;
+	}
 	*n += n_more;
 	free(more);
+}
+
+static void bindings_free(struct nv_cert_binding *b, size_t n)
+{
+	for (size_t i = 0; b && i < n; i++) {
+		free(b[i].type);
+		free(b[i].name);
+	}
+	free(b);
 }
 
 int nv_bundle_load(const struct cfg_secret *secret, struct nv_bundle **out, struct ferry_err *e)
@@ -97,6 +238,7 @@ int nv_bundle_load(const struct cfg_secret *secret, struct nv_bundle **out, stru
 	const struct cfg_secret_entry *doc = secret_get(secret, TRUST_POLICY_KEY);
 	struct nv_policy *policy = NULL;
 	struct nv_cert **certs = NULL;
+	struct nv_cert_binding *bindings = NULL;
 	size_t n_certs = 0;
 
 	*out = NULL;
@@ -108,9 +250,12 @@ int nv_bundle_load(const struct cfg_secret *secret, struct nv_bundle **out, stru
 		const struct cfg_secret_entry *ent = &secret->entries[i];
 		struct nv_cert **more;
 		size_t n_more;
+		_cleanup_free_ char *type = NULL;
+		_cleanup_free_ char *store = NULL;
 
 		if (!is_cert_key(ent->key))
 			continue;
+		nv_cert_key_binding(ent->key, &type, &store);
 		if (ent->len == 0)
 			continue;
 		if (nv_certs_parse(ent->value, ent->len, &more, &n_more, e) < 0) {
@@ -122,14 +267,15 @@ int nv_bundle_load(const struct cfg_secret *secret, struct nv_bundle **out, stru
 			ferr_set(e, REASON, "secret '%s' holds more than %d certificates", name, LIMIT_TRUST_CERTS);
 			goto fail;
 		}
-		append_certs(&certs, &n_certs, more, n_more);
+		append_certs(&certs, &bindings, &n_certs, more, n_more, type, store);
 	}
 	if (n_certs == 0) {
 		ferr_set(e, REASON, "no certificates found in secret '%s'", name);
 		goto fail;
 	}
-	return nv_bundle_from_parts(name, policy, certs, n_certs, out, e);
+	return nv_bundle_from_parts_bound(name, policy, certs, bindings, n_certs, out, e);
 fail:
+	bindings_free(bindings, n_certs);
 	nv_certs_free(certs, n_certs);
 	nv_policy_free(policy);
 	return -1;
@@ -141,6 +287,7 @@ void nv_bundle_free(struct nv_bundle *b)
 		return;
 	free(b->secret);
 	nv_policy_free(b->policy);
+	bindings_free(b->bindings, b->n_certs);
 	nv_certs_free(b->certs, b->n_certs);
 	free(b);
 }

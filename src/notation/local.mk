@@ -5,7 +5,7 @@ libferry_a_SOURCES += \
 	src/notation/der.c src/notation/der.h \
 	src/notation/crypto.c src/notation/crypto.h \
 	src/notation/cert.c src/notation/cert.h src/notation/cert_internal.h \
-	src/notation/cert_name.c src/notation/cert_chain.c \
+	src/notation/cert_name.c src/notation/cert_chain.c src/notation/cert_path.c \
 	src/notation/envelope.c src/notation/envelope.h src/notation/envelope_internal.h \
 	src/notation/envelope_jws.c src/notation/envelope_cose.c
 
@@ -50,3 +50,10 @@ tests_unit_test_conformance_SOURCES = tests/unit/test-conformance.c
 tests_unit_test_conformance_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conformance_LDFLAGS = $(tests_unit_test_verify_LDFLAGS)
 tests_unit_test_conformance_LDADD = $(UNIT_LDADD)
+
+# RFC 3161 timestamps, OCSP / CRL revocation, their HTTP client and state-dir cache
+libferry_a_SOURCES += \
+	src/notation/tst.c src/notation/tst.h src/notation/timestamp.c \
+	src/notation/revocation.c src/notation/revocation.h \
+	src/notation/ocsp.c src/notation/ocsp.h src/notation/crl.c src/notation/crl.h \
+	src/notation/revcache.c src/notation/revcache.h src/notation/fetch.c src/notation/fetch.h

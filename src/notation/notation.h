@@ -59,6 +59,9 @@ struct nv_outcome {
 struct nv_verify_opts {
 	int max_signatures;       /* <= 0: LIMIT_SIGNATURES_DEFAULT */
 	int64_t now;              /* 0: current time (tests pin it) */
+	bool revocation_cache;    /* cache CRLs / OCSP responses under state_dir_fd */
+	int state_dir_fd;         /* with revocation_cache: the state dir (cache/revocation/ below it) */
+	bool offline;             /* no OCSP / CRL requests (cached data only) */
 };
 
 /* Discover the signatures of a->digest through c, verify them in registry

@@ -12,6 +12,9 @@
 #include "notation/envelope.h"
 #include "notation/gojson.h"
 #include "notation/identity.h"
+#include "notation/revcache.h"
+#include "notation/revocation.h"
+#include "notation/tst.h"
 #include "oci/manifest.h"
 #include "oci/oci.h"
 #include "util/b64.h"
@@ -110,18 +113,32 @@ static bool critical(const struct nv_sig_result *r, enum nv_check c)
 }
 
 static char *check_authenticity(const struct nv_envelope *env, const struct nv_statement *st,
-				struct nv_cert *const *trust, size_t n_trust)
+				const struct nv_trust *trust)
 {
 	const char *store_type = env->scheme == NV_SCHEME_X509_SIGNING_AUTHORITY ? NV_STORE_SIGNING_AUTHORITY
 										 : NV_STORE_CA;
+	struct nv_cert **certs = NULL;
+	size_t n = 0;
+	struct ferry_err e;
+	char *msg;
 
-	if (!nv_statement_has_store_type(st, store_type) || n_trust == 0)
+	ferr_clear(&e);
+	if (nv_trust_select(trust, st, store_type, &certs, &n, &e) < 0)
+		return xstrdup(e.msg);
+	if (n == 0)
 		return xstrdup("no trusted certificates are found to verify authenticity");
-	for (size_t i = 0; i < n_trust; i++)
-		for (size_t j = 0; j < env->chain_len; j++)
-			if (nv_cert_equal(trust[i], env->chain[j]))
-				return NULL;
-	return xstrdup("the signature's certificate chain does not contain any trusted certificate");
+	msg = xstrdup("the signature's certificate chain does not contain any trusted certificate");
+	for (size_t i = 0; i < n && msg; i++) {
+		for (size_t j = 0; j < env->chain_len; j++) {
+			if (nv_cert_equal(certs[i], env->chain[j])) {
+				free(msg);
+				msg = NULL;
+				break;
+			}
+		}
+	}
+	free(certs);
+	return msg;
 }
 
 static char *check_expiry(const struct nv_envelope *env, const struct time_zones *z, int64_t now)
@@ -136,53 +153,20 @@ static char *check_expiry(const struct nv_envelope *env, const struct time_zones
 	return xasprintf("digital signature has expired on %s", q);
 }
 
-static char *chain_valid_at_now(const struct nv_envelope *env, int64_t now)
-{
-	char when[64];
-
-	for (size_t i = 0; i < env->chain_len; i++) {
-		const struct nv_cert *c = env->chain[i];
-		_cleanup_free_ char *qs = gj_quote(c->subject_string);
-		_cleanup_free_ char *qt = NULL;
-
-		if (now < c->not_before) {
-			format_rfc1123z(c->not_before, 0, when, sizeof(when));
-			qt = gj_quote(when);
-			return xasprintf("verification time is before certificate %s validity period, it will be "
-					 "valid from %s", qs, qt);
-		}
-		if (now > c->not_after) {
-			format_rfc1123z(c->not_after, 0, when, sizeof(when));
-			qt = gj_quote(when);
-			return xasprintf("verification time is after certificate %s validity period, it was expired "
-					 "at %s", qs, qt);
-		}
-	}
-	return NULL;
-}
-
-/* notation-go verifyAuthenticTimestamp (reference §5.4, §8.1). ferry does
- * not verify RFC 3161 countersignatures yet: where notation-go would, the
- * check fails (enforced or logged per the level). */
+/* notation-go verifyAuthenticTimestamp (reference §5.4, §8): the RFC 3161
+ * countersignature for notary.x509 (timestamp.c), the authentic signing
+ * time for notary.x509.signingAuthority. */
 static char *check_authentic_timestamp(const struct nv_envelope *env, const struct nv_statement *st,
-				       const struct time_zones *z, int64_t now)
+				       const struct nv_sig_ctx *ctx, const struct time_zones *z,
+				       struct nv_sig_result *res)
 {
 	if (env->scheme == NV_SCHEME_X509) {
-		bool perform = nv_statement_has_store_type(st, NV_STORE_TSA);
+		struct nv_timestamp_outcome ts;
+		char *msg = nv_timestamp_check(env, st, ctx->trust, ctx->rev, ctx->now, &ts);
 
-		if (perform && strcmp(st->verify_timestamp, "afterCertExpiry") == 0) {
-			bool expired = false;
-			for (size_t i = 0; i < env->chain_len; i++)
-				if (now > env->chain[i]->not_after)
-					expired = true;
-			perform = expired;
-		}
-		if (!perform)
-			return chain_valid_at_now(env, now);
-		if (!env->timestamp_token || env->timestamp_token_len == 0)
-			return xstrdup("no timestamp countersignature was found in the signature envelope");
-		return xstrdup("timestamp verification is not supported yet: the RFC 3161 timestamp countersignature "
-			       "was not checked");
+		res->timestamp_used = ts.used;
+		res->timestamp_time = ts.gen_time;
+		return msg;
 	}
 	{
 		int64_t at = env->has_authentic_signing_time ? env->authentic_signing_time : env->signing_time;
@@ -205,22 +189,20 @@ static char *check_authentic_timestamp(const struct nv_envelope *env, const stru
 	return NULL;
 }
 
-/* Revocation of the signing chain without network access: certificates
- * that name no OCSP responder or CRL are non-revokable (OK); one that does
- * makes the result unknown. The root (last) is never checked. The subject
- * reported is the one nearest the leaf, as notation-go's aggregation does. */
-static char *check_revocation(const struct nv_envelope *env)
+/* Revocation of the signing chain (reference §8.4); the signingAuthority
+ * scheme's authentic signing time feeds the invalidityDate rule. */
+static char *check_revocation(const struct nv_envelope *env, const struct nv_sig_ctx *ctx)
 {
-	for (size_t i = 0; i + 1 < env->chain_len; i++) {
-		const struct nv_cert *c = env->chain[i];
+	int64_t saved = ctx->rev ? ctx->rev->signing_time : 0;
+	char *msg;
 
-		if (c->n_ocsp > 0 || c->n_crl > 0) {
-			_cleanup_free_ char *qs = gj_quote(c->subject_string);
-			return xasprintf("signing certificate with subject %s revocation status is unknown (revocation "
-					 "checking is not supported yet)", qs);
-		}
-	}
-	return NULL;
+	if (ctx->rev)
+		ctx->rev->signing_time = env->scheme == NV_SCHEME_X509_SIGNING_AUTHORITY && env->has_authentic_signing_time
+					 ? env->authentic_signing_time : 0;
+	msg = nv_revocation_signing_chain(ctx->rev, env->chain, env->chain_len);
+	if (ctx->rev)
+		ctx->rev->signing_time = saved;
+	return msg;
 }
 
 /* Go's json.Unmarshal of the payload into envelope.Payload and
@@ -331,6 +313,17 @@ int nv_verify_signature(const struct nv_statement *st, struct nv_cert *const *tr
 			const struct nv_target *target, int64_t now, struct nv_sig_result *res,
 			struct ferry_err *e)
 {
+	const struct nv_trust t = { trust, NULL, n_trust };
+	const struct nv_sig_ctx ctx = { &t, NULL, now };
+
+	return nv_verify_signature_ctx(st, &ctx, envelope_media_type, envelope, envelope_len, target, res, e);
+}
+
+int nv_verify_signature_ctx(const struct nv_statement *st, const struct nv_sig_ctx *ctx,
+			    const char *envelope_media_type, const void *envelope, size_t envelope_len,
+			    const struct nv_target *target, struct nv_sig_result *res, struct ferry_err *e)
+{
+	int64_t now = ctx->now;
 	enum nv_action actions[NV_CHECK_COUNT];
 	struct nv_envelope *env = NULL;
 	struct time_zones zones = { 0, 0 };
@@ -390,7 +383,7 @@ int nv_verify_signature(const struct nv_statement *st, struct nv_cert *const *tr
 
 	/* 3. authenticity (trust anchor) and 4. trusted identity share one result */
 	set_check(res, NV_CHECK_AUTHENTICITY, actions[NV_CHECK_AUTHENTICITY],
-		  check_authenticity(env, st, trust, n_trust));
+		  check_authenticity(env, st, ctx->trust));
 	if (critical(res, NV_CHECK_AUTHENTICITY))
 		goto failed_check;
 	ferr_clear(&inner);
@@ -406,13 +399,13 @@ int nv_verify_signature(const struct nv_statement *st, struct nv_cert *const *tr
 
 	/* 6. authentic timestamp */
 	set_check(res, NV_CHECK_AUTHENTIC_TIMESTAMP, actions[NV_CHECK_AUTHENTIC_TIMESTAMP],
-		  check_authentic_timestamp(env, st, &zones, now));
+		  check_authentic_timestamp(env, st, ctx, &zones, res));
 	if (critical(res, NV_CHECK_AUTHENTIC_TIMESTAMP))
 		goto failed_check;
 
 	/* 7. revocation */
 	if (actions[NV_CHECK_REVOCATION] != NV_ACTION_SKIP) {
-		set_check(res, NV_CHECK_REVOCATION, actions[NV_CHECK_REVOCATION], check_revocation(env));
+		set_check(res, NV_CHECK_REVOCATION, actions[NV_CHECK_REVOCATION], check_revocation(env, ctx));
 		if (critical(res, NV_CHECK_REVOCATION))
 			goto failed_check;
 	}
@@ -589,6 +582,10 @@ int nv_verify(struct oci_client *c, const struct nv_bundle *b, const struct nv_a
 	int processed = 0;
 	char *failures = NULL;
 	int rc = -1;
+	const struct nv_trust trust = nv_bundle_trust(b);
+	struct nv_revcache cache = { -1, -1 };
+	struct nv_rev_ctx rev;
+	const struct nv_sig_ctx sig_ctx = { &trust, &rev, now };
 
 	memset(out, 0, sizeof(*out));
 	out->result = NV_FAILED;
@@ -605,6 +602,9 @@ int nv_verify(struct oci_client *c, const struct nv_bundle *b, const struct nv_a
 		snprintf(e->reason, sizeof(e->reason), "%s", REASON);
 		return -1;
 	}
+	if (opts && opts->revocation_cache)
+		nv_revcache_open(opts->state_dir_fd, &cache);
+	nv_rev_ctx_init(&rev, opts && opts->offline ? NULL : c, opts && opts->revocation_cache ? &cache : NULL, now);
 	for (size_t i = 0; i < n_sigs && processed < max; i++) {
 		struct buf blob = BUF_INIT(LIMIT_SIGNATURE_ENVELOPE_BYTES);
 		struct nv_sig_result res;
@@ -624,8 +624,7 @@ int nv_verify(struct oci_client *c, const struct nv_bundle *b, const struct nv_a
 			buf_free(&blob);
 			goto out;
 		}
-		vrc = nv_verify_signature(st, b->certs, b->n_certs, envelope_type, blob.data, blob.len, &target, now,
-					  &res, &sig_err);
+		vrc = nv_verify_signature_ctx(st, &sig_ctx, envelope_type, blob.data, blob.len, &target, &res, &sig_err);
 		free(envelope_type);
 		buf_free(&blob);
 		if (vrc == 0) {
@@ -633,6 +632,8 @@ int nv_verify(struct oci_client *c, const struct nv_bundle *b, const struct nv_a
 			out->signer_subject = res.signer_subject;
 			res.signer_subject = NULL;
 			out->signature_digest = xstrdup(sigs[i].digest);
+			out->timestamp_used = res.timestamp_used;
+			out->timestamp_time = res.timestamp_time;
 			for (int k = 0; k < NV_CHECK_COUNT; k++)
 				if (res.checks[k].error)
 					log_warn("verification check for type '%s' failed for '%s' with message: '%s'",
@@ -663,6 +664,8 @@ int nv_verify(struct oci_client *c, const struct nv_bundle *b, const struct nv_a
 out:
 	free(failures);
 	oci_descriptors_free(sigs, n_sigs);
+	nv_rev_ctx_free(&rev);
+	nv_revcache_close(&cache);
 	return rc;
 }
 

@@ -36,17 +36,35 @@ struct nv_sig_result {
 	struct nv_check_result checks[NV_CHECK_COUNT];
 	char *signer_subject;          /* leaf subject once integrity passed */
 	char *error;                   /* why it did not verify (notation-go's outcome error) */
+	bool timestamp_used;           /* an RFC 3161 countersignature was verified */
+	int64_t timestamp_time;        /* its genTime, seconds */
+};
+
+struct nv_trust;
+struct nv_rev_ctx;
+
+/* What one signature is verified with besides its statement. */
+struct nv_sig_ctx {
+	const struct nv_trust *trust;  /* certificates and their store bindings */
+	struct nv_rev_ctx *rev;        /* network and cache for revocation; NULL: offline */
+	int64_t now;
 };
 
 /* Verify one envelope. trust holds every certificate of the bundle: as in
  * Flux, all of them serve each trust store the statement lists, and they are
  * used when a store of the envelope's signing-scheme type (ca /
- * signingAuthority) is listed. Returns 0 when the signature verified (res
- * may still list logged failures), -1 with e->msg = res->error otherwise. */
+ * signingAuthority / tsa) is listed. No network: a certificate that names
+ * an OCSP responder or a CRL has an unknown revocation status. Returns 0
+ * when the signature verified (res may still list logged failures), -1
+ * with e->msg = res->error otherwise. */
 int nv_verify_signature(const struct nv_statement *st, struct nv_cert *const *trust, size_t n_trust,
 			const char *envelope_media_type, const void *envelope, size_t envelope_len,
 			const struct nv_target *target, int64_t now, struct nv_sig_result *res,
 			struct ferry_err *e);
+/* The same with store bindings and revocation access (nv_verify uses it). */
+int nv_verify_signature_ctx(const struct nv_statement *st, const struct nv_sig_ctx *ctx,
+			    const char *envelope_media_type, const void *envelope, size_t envelope_len,
+			    const struct nv_target *target, struct nv_sig_result *res, struct ferry_err *e);
 void nv_sig_result_free(struct nv_sig_result *r);
 
 /* Flux's checkOutcome on a verified signature: NV_AUDIT_ONLY when the

@@ -288,7 +288,7 @@ static const struct nv_artifact artifact = { REF, OCI_MT_MANIFEST, TARGET_DIGEST
 static int run(const struct nv_bundle *b, const struct nv_artifact *a, int max, struct nv_outcome *out,
 	       struct ferry_err *e)
 {
-	struct nv_verify_opts opts = { max, NOW };
+	struct nv_verify_opts opts = { .max_signatures = max, .now = NOW };
 
 	ferr_clear(e);
 	return nv_verify(client, b, a, &opts, out, e);
