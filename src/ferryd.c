@@ -1,5 +1,4 @@
 /* ferryd.c - the ferry daemon entry point: options and wiring only. */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,26 +187,20 @@ int main(int argc, char **argv)
 		return rc;
 	log_setup(LOG_TARGET_AUTO, o.log_format, o.log_level);
 	if (!o.once) {
-		/* No curl_global_init here: the daemon never talks to the network,
-		 * each worker's first curl_easy_init sets libcurl and its TLS
-		 * library up in the worker, which keeps the idle daemon smaller. */
 		return daemon_run(&(struct daemon_opts){
 			.config_dir = o.config_dir, .state_dir = o.state_dir, .control_socket = o.control_socket,
 			.metrics_file = o.metrics_file, .workers = o.workers, .max_signatures = o.max_signatures,
 			.orphan_retention_ms = o.orphan_retention_ms, .startup_spread_ms = o.startup_spread_ms });
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ferr_clear(&e);
 	if (cfg_load_dir(o.config_dir, &cfg, &e) < 0) {
 		log_error("%s", e.msg);
-		curl_global_cleanup();
 		return 1;
 	}
 	report_diags(cfg);
 	if (store_open(o.state_dir, &store, &e) < 0) {
 		log_error("%s", e.msg);
 		cfg_set_free(cfg);
-		curl_global_cleanup();
 		return 1;
 	}
 	store_clean_staging(&store);
@@ -215,6 +208,5 @@ int main(int argc, char **argv)
 							 .max_signatures = o.max_signatures });
 	store_close(&store);
 	cfg_set_free(cfg);
-	curl_global_cleanup();
 	return rc;
 }

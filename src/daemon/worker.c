@@ -1,4 +1,4 @@
-/* worker.c - fork a reconcile worker and collect its result record. */
+/* worker.c - start a reconcile worker (fork + exec ferry-worker) and collect its result record. */
 #include "daemon/worker.h"
 
 #include <errno.h>
@@ -6,11 +6,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "reconcile/job.h"
 #include "util/limits.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -51,28 +55,116 @@ int worker_start(const struct rc_job *job, struct worker *w, struct ferry_err *e
 	return worker_spawn(job, w, NULL, 0, e);
 }
 
+/* ferry-worker: $FERRY_WORKER, else beside this executable (a build tree),
+ * else the installed FERRY_PKGLIBEXECDIR/ferry-worker. */
+static const char *worker_program(void)
+{
+	static char path[4096];
+	const char *env = getenv("FERRY_WORKER");
+	char self[4096];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			snprintf(path, sizeof(path), "%.*s/ferry-worker", (int)(slash - self), self);
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/ferry-worker", FERRY_PKGLIBEXECDIR);
+	return path;
+}
+
+/* The job goes to the worker's stdin through an anonymous memory file, so
+ * the parent never blocks on a worker that does not read. */
+static int job_file(const struct rc_job *job, struct ferry_err *e)
+{
+	struct rc_job_settings settings = {
+		.state_dir = job->store->root,
+		.log_priority = log_max_priority(),
+		.log_format = log_current_format(),
+	};
+	char *text = rc_job_serialize(job, &settings);
+	size_t len = strlen(text), off = 0;
+	int fd = memfd_create("ferry-job", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		free(text);
+		return ferr_set(e, "WorkerFailed", "memfd_create: %s", strerror(errno));
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ferr_set(e, "WorkerFailed", "writing the job record: %s", strerror(errno));
+			close(fd);
+			free(text);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	free(text);
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return ferr_set(e, "WorkerFailed", "lseek: %s", strerror(errno));
+	}
+	return fd;
+}
+
+static void exec_worker(const char *program, int job_fd, int result_fd)
+{
+	char *const argv[] = { (char *)"ferry-worker", NULL };
+	struct rc_result r;
+	char *msg, *text;
+	int err;
+
+	if (dup2(job_fd, STDIN_FILENO) < 0 || dup2(result_fd, STDOUT_FILENO) < 0)
+		_exit(126);
+	execv(program, argv);
+	err = errno;
+	rc_result_init(&r);
+	msg = xasprintf("cannot start the reconcile worker %s: %s", program, strerror(err));
+	rc_result_fail(&r, RC_FAIL_WORKER, "WorkerFailed", msg);
+	text = rc_result_serialize(&r);
+	write_all(STDOUT_FILENO, text, strlen(text));
+	_exit(0);
+}
+
 int worker_spawn(const struct rc_job *job, struct worker *w, const int *close_fds, size_t n_close,
 		 struct ferry_err *e)
 {
-	int p[2];
+	const char *program = worker_program();
+	int p[2], job_fd;
 	pid_t pid;
 
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	if (pipe2(p, O_CLOEXEC) < 0)
+	job_fd = job_file(job, e);
+	if (job_fd < 0)
+		return -1;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		close(job_fd);
 		return ferr_set(e, "WorkerFailed", "pipe: %s", strerror(errno));
+	}
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
+		close(job_fd);
 		return ferr_set(e, "WorkerFailed", "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		struct rc_result r;
-		char *text;
-
 		close(p[0]);
 		for (size_t i = 0; i < n_close; i++)
 			if (close_fds[i] >= 0)
@@ -80,12 +172,10 @@ int worker_spawn(const struct rc_job *job, struct worker *w, const int *close_fd
 		worker_child_setup();
 		if (getppid() == 1)
 			_exit(1);
-		rc_reconcile(job, &r);
-		text = rc_result_serialize(&r);
-		write_all(p[1], text, strlen(text));
-		_exit(0);
+		exec_worker(program, job_fd, p[1]);
 	}
 	close(p[1]);
+	close(job_fd);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	w->pid = pid;
 	w->fd = p[0];

@@ -1,10 +1,12 @@
 /*
- * worker.h - reconcile workers: one forked process per reconcile, talking
- * back over a pipe with a single bounded result record.
+ * worker.h - reconcile workers: one ferry-worker process per reconcile
+ * (fork + exec), given its job record on stdin and talking back over a pipe
+ * with a single bounded result record.
  *
  * Owned by daemon. The parent never parses registry bytes, envelopes or
- * archives: all of that happens in the child, which exits after writing its
- * record. A child that crashes, hangs or writes garbage becomes a
+ * archives: all of that happens in the worker, a separate executable with a
+ * fresh address space, which exits after writing its record. The daemon
+ * itself does not even link the network, archive and CBOR libraries. A child that crashes, hangs or writes garbage becomes a
  * RC_FAIL_WORKER result; the parent carries on.
  */
 #ifndef FERRY_DAEMON_WORKER_H
@@ -30,7 +32,7 @@ struct worker {
 	bool overflow;
 };
 
-/* Fork a worker running rc_reconcile(job). */
+/* Start a worker running rc_reconcile(job). */
 int worker_start(const struct rc_job *job, struct worker *w, struct ferry_err *e);
 /* Same, closing the n_close descriptors in close_fds in the child first
  * (the daemon's sockets and other workers' pipes). */

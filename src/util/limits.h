@@ -76,6 +76,7 @@
 /* Daemon */
 #define LIMIT_WORKERS_MAX             64
 #define LIMIT_WORKER_RESULT_BYTES     (256 * FERRY_KiB)/* result record on the worker pipe */
+#define LIMIT_WORKER_JOB_BYTES        (16 * FERRY_MiB) /* job record on a worker's stdin (Secrets included) */
 #define LIMIT_CONTROL_LINE_BYTES      4096             /* one control-socket request line */
 #define LIMIT_CONTROL_CLIENTS         16
 #define LIMIT_STATUS_FILE_BYTES       (1 * FERRY_MiB)

@@ -46,6 +46,11 @@ int log_max_priority(void)
 	return log_max;
 }
 
+enum log_format log_current_format(void)
+{
+	return log_format_now;
+}
+
 int log_parse_level(const char *name)
 {
 	static const struct { const char *name; int prio; } levels[] = {

@@ -29,6 +29,7 @@ struct log_fields {
 void log_setup(enum log_target target, enum log_format format, int max_priority);
 int log_parse_level(const char *name);           /* "debug".."error" -> priority, -1 if unknown */
 int log_max_priority(void);
+enum log_format log_current_format(void);
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_event(int priority, const struct log_fields *fields, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

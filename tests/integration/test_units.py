@@ -357,7 +357,9 @@ def test_unit_sandbox_allows_what_ferryd_does(installed, unit_path, registry, fe
     trace = str(tmp_path / "strace.txt")
     ferryd = os.path.join(installed.root, os.path.relpath(installed.one("ferryd", "/sbin"), installed.root))
     ferryctl = os.path.join(installed.root, os.path.relpath(installed.one("ferryctl", "/bin"), installed.root))
-    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000")
+    # the DESTDIR tree is not at its prefix: point ferryd at the worker it installed
+    worker = installed.one("ferry-worker", "/libexec/ferry")
+    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000", FERRY_WORKER=worker)
     proc = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, ferryd, "--config-dir", ferry.config_dir,
                              "--state-dir", ferry.state_dir, "--control-socket", sock, "--startup-spread", "0s"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
