@@ -57,3 +57,8 @@ libferry_a_SOURCES += \
 	src/notation/revocation.c src/notation/revocation.h \
 	src/notation/ocsp.c src/notation/ocsp.h src/notation/crl.c src/notation/crl.h \
 	src/notation/revcache.c src/notation/revcache.h src/notation/fetch.c src/notation/fetch.h
+
+UNIT_TESTS += tests/unit/test-tst
+tests_unit_test_tst_SOURCES = tests/unit/test-tst.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_tst_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tst_LDADD = $(UNIT_LDADD)

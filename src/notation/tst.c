@@ -168,15 +168,12 @@ int nv_ber_to_der(const unsigned char *ber, size_t len, struct buf *der, struct 
 static int field(struct der *d, const unsigned char *base, unsigned tag, const char *go_type, int time_type,
 		 struct der_tlv *t, char *err, size_t n)
 {
-	const char *why;
-
 	if (der_empty(d)) {
 		snprintf(err, n, MSG_TRUNCATED);
 		return -1;
 	}
 	if (der_parse_tlv(d->p, d->len, t) < 0) {
-		why = d->len < 2 ? "asn1: syntax error: data truncated" : "asn1: syntax error: data truncated";
-		snprintf(err, n, "%s", why);
+		snprintf(err, n, "asn1: syntax error: data truncated");
 		return -1;
 	}
 	if (t->tag != tag) {
@@ -321,9 +318,17 @@ static int parse_signer(struct der_tlv *el, struct nv_tst_signer *s, char *err, 
 			if (field(&attrs, t.val, DER_SEQUENCE, "Attribute", 0, &at, err, n) < 0)
 				return -1;
 			a = der_contents(&at);
-			if (oid_field(&a, at.val, oid, err, n) < 0 ||
-			    field(&a, at.val, DER_SET, "RawValue", 0, &at, err, n) < 0)
+			if (oid_field(&a, at.val, oid, err, n) < 0)
 				return -1;
+			/* Values is an asn1.RawValue: Go takes any element there */
+			if (der_empty(&a)) {
+				snprintf(err, n, MSG_TRUNCATED);
+				return -1;
+			}
+			if (der_read(&a, &at) < 0) {
+				snprintf(err, n, "asn1: syntax error: data truncated");
+				return -1;
+			}
 			s->n_attrs++;
 		}
 	}
@@ -604,8 +609,7 @@ static int attr_get(const struct nv_tst_signer *s, const char *oid, struct der_t
 		if (der_read(&d, &at) < 0)
 			return 0;
 		a = der_contents(&at);
-		if (der_read_tag(&a, DER_OID, &id) < 0 || der_oid_tlv_string(&id, o) < 0 ||
-		    der_read_tag(&a, DER_SET, &set) < 0)
+		if (der_read_tag(&a, DER_OID, &id) < 0 || der_oid_tlv_string(&id, o) < 0 || der_read(&a, &set) < 0)
 			continue;
 		if (strcmp(o, oid) != 0)
 			continue;

@@ -193,6 +193,26 @@ static void extension(struct buf *exts, const char *id, bool critical, struct bu
 	wrap(exts, 0x30, &e);
 }
 
+/* CRLDistributionPoints-shaped extension: one point per URL, fullName URI. */
+static void dist_points(struct buf *exts, const char *id, const char *url, const char *url2)
+{
+	struct buf seq = BUF_INIT(0), v = BUF_INIT(0);
+
+	for (int k = 0; k < 2; k++) {
+		const char *u = k == 0 ? url : url2;
+		struct buf uri = BUF_INIT(0), full = BUF_INIT(0), dpn = BUF_INIT(0);
+
+		if (!u)
+			continue;
+		tlv(&uri, 0x86, u, strlen(u));
+		wrap(&full, 0xa0, &uri);
+		wrap(&dpn, 0xa0, &full);
+		wrap(&seq, 0x30, &dpn);
+	}
+	wrap(&v, 0x30, &seq);
+	extension(exts, id, false, &v);
+}
+
 static void hash_of(int hash_bits, const void *data, size_t len, unsigned char *out, size_t *out_len,
 		    enum wc_HashType *type)
 {
@@ -324,7 +344,35 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 		for (i = 0; list[i]; i++)
 			oid(&w, list[i]);
 		wrap(&v, 0x30, &w);
-		extension(&exts, "2.5.29.37", false, &v);
+		extension(&exts, "2.5.29.37", o->eku_critical, &v);
+	}
+	if (o->ocsp_url) {
+		struct buf ad = BUF_INIT(0);
+
+		for (int slot = 0; slot < 2; slot++) {
+			const char *u = slot == 0 ? o->ocsp_url : o->ocsp_url2;
+
+			if (!u)
+				continue;
+			oid(&ad, "1.3.6.1.5.5.7.48.1");
+			tlv(&ad, 0x86, u, strlen(u));
+			wrap(&w, 0x30, &ad);
+		}
+		wrap(&v, 0x30, &w);
+		extension(&exts, "1.3.6.1.5.5.7.1.1", false, &v);
+	}
+	if (o->crl_url)
+		dist_points(&exts, "2.5.29.31", o->crl_url, o->crl_url2);
+	if (o->freshest_url)
+		dist_points(&exts, "2.5.29.46", o->freshest_url, NULL);
+	if (o->skid) {
+		unsigned char id[20];
+		size_t idl;
+		enum wc_HashType ht;
+
+		hash_of(1, k->spki, k->spki_len, id, &idl, &ht);
+		tlv(&v, 0x04, id, idl);
+		extension(&exts, "2.5.29.14", false, &v);
 	}
 	if (o->extra_ext_oid) {
 		buf_append(&v, o->extra_ext_value, o->extra_ext_len);
@@ -530,4 +578,379 @@ void tcose_make(const struct tkey *k, const struct tcose *c, struct buf *out)
 	tcbor_bstr(out, c->payload, plen);
 	tcbor_bstr(out, sig.data, sig.len);
 	buf_free(&sig);
+}
+
+/* ---- RFC 3161 tokens, CRLs, OCSP responses ---- */
+
+static void gen_time(struct buf *out, int64_t t, int millis)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[40];
+	size_t n;
+
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof(s), "%Y%m%d%H%M%S", &tm);
+	n = strlen(s);
+	if (millis > 0) {
+		snprintf(s + n, sizeof(s) - n, ".%03d", millis);
+		n = strlen(s);
+		while (s[n - 1] == '0')
+			s[--n] = '\0';
+	}
+	strcat(s, "Z");
+	tlv(out, 0x18, s, strlen(s));
+}
+
+static void small_int(struct buf *out, unsigned tag, int64_t v)
+{
+	unsigned char b[9];
+	int k = 8;
+
+	do {
+		b[k--] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	} while (v > 0);
+	if (b[k + 1] & 0x80)
+		b[k--] = 0;
+	tlv(out, tag, b + k + 1, (size_t)(8 - k));
+}
+
+void tcert_serial(const struct buf *cert, struct buf *out)
+{
+	struct nv_cert *c;
+	struct ferry_err e;
+
+	if (nv_cert_parse_der(cert->data, cert->len, &c, &e) < 0)
+		die(e.msg, 0);
+	buf_init(out, 0);
+	buf_append(out, c->serial, c->serial_len);
+	nv_cert_free(c);
+}
+
+static void alg_null(struct buf *out, const char *id)
+{
+	struct buf a = BUF_INIT(0);
+
+	oid(&a, id);
+	tlv(&a, 0x05, "", 0);
+	wrap(out, 0x30, &a);
+}
+
+static void sig_alg(struct buf *out, const struct tkey *k)
+{
+	if (k->rsa) {
+		alg_null(out, "1.2.840.113549.1.1.11");
+	} else {
+		struct buf a = BUF_INIT(0);
+
+		oid(&a, "1.2.840.10045.4.3.2");
+		wrap(out, 0x30, &a);
+	}
+}
+
+static int cmp_buf(const void *a, const void *b)
+{
+	const struct buf *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->data, y->data, n);
+
+	return c ? c : (int)x->len - (int)y->len;
+}
+
+static void attribute(struct buf *out, const char *id, struct buf *value)
+{
+	struct buf a = BUF_INIT(0);
+
+	oid(&a, id);
+	wrap(&a, 0x31, value);
+	wrap(out, 0x30, &a);
+}
+
+void ttst_make(const struct tkey *key, const struct buf *signer_cert, const void *message, size_t len,
+	       const struct ttst_opts *o, struct buf *token)
+{
+	const char *hash_oid = o->imprint_bits == 384 ? "2.16.840.1.101.3.4.2.2"
+			     : o->imprint_bits == 512 ? "2.16.840.1.101.3.4.2.3"
+			     : o->imprint_bits == 1 ? "1.3.14.3.2.26" : "2.16.840.1.101.3.4.2.1";
+	struct buf tst = BUF_INIT(0), t = BUF_INIT(0), u = BUF_INIT(0), content = BUF_INIT(0);
+	struct buf attrs[4], set = BUF_INIT(0), sig = BUF_INIT(0), si = BUF_INIT(0), sd = BUF_INIT(0);
+	unsigned char digest[64];
+	size_t dlen, n_attrs = 0, i;
+	enum wc_HashType ht;
+	struct nv_cert *cert;
+	struct ferry_err e;
+
+	if (nv_cert_parse_der(signer_cert->data, signer_cert->len, &cert, &e) < 0)
+		die(e.msg, 0);
+	/* TSTInfo */
+	small_int(&tst, 0x02, o->tst_version ? o->tst_version : 1);
+	oid(&tst, o->policy ? o->policy : "1.2.3.4.1");
+	alg_null(&t, hash_oid);
+	hash_of(o->imprint_bits ? o->imprint_bits : 256, message, len, digest, &dlen, &ht);
+	tlv(&t, 0x04, digest, dlen);
+	wrap(&tst, 0x30, &t);
+	small_int(&tst, 0x02, 0x1234);
+	gen_time(&tst, o->gen_time, o->gen_millis);
+	if (o->accuracy_seconds || o->accuracy_millis) {
+		if (o->accuracy_seconds)
+			small_int(&t, 0x02, o->accuracy_seconds);
+		if (o->accuracy_millis)
+			small_int(&t, 0x80, o->accuracy_millis);
+		wrap(&tst, 0x30, &t);
+	}
+	wrap(&content, 0x30, &tst);
+
+	/* signed attributes */
+	for (i = 0; i < 4; i++)
+		buf_init(&attrs[i], 0);
+	oid(&t, o->wrong_content_type_attr ? "1.2.840.113549.1.7.1" : "1.2.840.113549.1.9.16.1.4");
+	attribute(&attrs[n_attrs++], "1.2.840.113549.1.9.3", &t);
+	hash_of(256, content.data, content.len, digest, &dlen, &ht);
+	if (o->wrong_message_digest)
+		digest[0] ^= 1;
+	tlv(&t, 0x04, digest, dlen);
+	attribute(&attrs[n_attrs++], "1.2.840.113549.1.9.4", &t);
+	if (o->signing_time) {
+		der_time(&t, o->signing_time);
+		attribute(&attrs[n_attrs++], "1.2.840.113549.1.9.5", &t);
+	}
+	if (!o->no_signing_cert_v2) {
+		struct buf id = BUF_INIT(0), names = BUF_INIT(0), dn = BUF_INIT(0), is = BUF_INIT(0), ids = BUF_INIT(0);
+
+		hash_of(256, signer_cert->data, signer_cert->len, digest, &dlen, &ht);
+		if (o->wrong_cert_hash)
+			digest[0] ^= 1;
+		tlv(&id, 0x04, digest, dlen);
+		if (!o->no_issuer_serial) {
+			buf_append(&dn, cert->raw_issuer, cert->raw_issuer_len);
+			wrap(&names, 0xa4, &dn);
+			wrap(&is, 0x30, &names);
+			tlv(&is, 0x02, cert->serial, cert->serial_len);
+			wrap(&id, 0x30, &is);
+		}
+		wrap(&ids, 0x30, &id);
+		wrap(&u, 0x30, &ids);
+		wrap(&t, 0x30, &u);
+		attribute(&attrs[n_attrs++], "1.2.840.113549.1.9.16.2.47", &t);
+	}
+	qsort(attrs, n_attrs, sizeof(attrs[0]), cmp_buf);
+	for (i = 0; i < n_attrs; i++) {
+		buf_append(&set, attrs[i].data, attrs[i].len);
+		buf_free(&attrs[i]);
+	}
+	{
+		struct buf whole = BUF_INIT(0);
+
+		tlv(&whole, 0x31, set.data, set.len);
+		if (key->rsa && o->pss)
+			tsign_pss(key, 256, whole.data, whole.len, 32, &sig);
+		else
+			sign_tbs(key, false, &whole, &sig);
+		buf_free(&whole);
+	}
+	if (o->tamper_signature)
+		sig.data[sig.len / 2] ^= 1;
+
+	/* SignerInfo */
+	small_int(&si, 0x02, o->signer_version ? o->signer_version : 1);
+	buf_append(&t, cert->raw_issuer, cert->raw_issuer_len);
+	tlv(&t, 0x02, cert->serial, cert->serial_len);
+	wrap(&si, 0x30, &t);
+	alg_null(&si, "2.16.840.1.101.3.4.2.1");
+	wrap(&si, 0xa0, &set);
+	if (key->rsa && o->pss) {
+		oid(&t, "1.2.840.113549.1.1.10");
+		wrap(&si, 0x30, &t);
+	} else if (key->rsa) {
+		alg_null(&si, "1.2.840.113549.1.1.1");
+	} else {
+		oid(&t, "1.2.840.10045.4.3.2");
+		wrap(&si, 0x30, &t);
+	}
+	wrap(&si, 0x04, &sig);
+
+	/* SignedData */
+	small_int(&sd, 0x02, 3);
+	alg_null(&t, "2.16.840.1.101.3.4.2.1");
+	wrap(&sd, 0x31, &t);
+	oid(&t, "1.2.840.113549.1.9.16.1.4");
+	wrap(&u, 0x04, &content);
+	wrap(&t, 0xa0, &u);
+	wrap(&sd, 0x30, &t);
+	if (o->n_certs) {
+		for (i = 0; i < o->n_certs; i++)
+			buf_append(&t, o->certs[i].data, o->certs[i].len);
+		wrap(&sd, 0xa0, &t);
+	}
+	wrap(&t, 0x30, &si);
+	wrap(&sd, 0x31, &t);
+
+	/* ContentInfo */
+	oid(&u, "1.2.840.113549.1.7.2");
+	wrap(&t, 0x30, &sd);
+	wrap(&u, 0xa0, &t);
+	buf_init(token, 0);
+	wrap(token, 0x30, &u);
+	nv_cert_free(cert);
+}
+
+static void ext_item(struct buf *exts, const char *id, bool critical, struct buf *value)
+{
+	extension(exts, id, critical, value);
+}
+
+void tcrl_make(const struct tkey *issuer_key, const struct tcrl_opts *o, struct buf *der)
+{
+	struct buf tbs = BUF_INIT(0), t = BUF_INIT(0), list = BUF_INIT(0), exts = BUF_INIT(0), v = BUF_INIT(0);
+	struct buf alg = BUF_INIT(0), sig = BUF_INIT(0), crl = BUF_INIT(0), tbs_el = BUF_INIT(0);
+	size_t i;
+
+	small_int(&tbs, 0x02, 1);
+	sig_alg(&alg, issuer_key);
+	buf_append(&tbs, alg.data, alg.len);
+	name(&tbs, o->issuer_cn, o->issuer_org);
+	der_time(&tbs, o->this_update);
+	if (!o->no_next_update)
+		der_time(&tbs, o->next_update);
+	for (i = 0; i < o->n_entries; i++) {
+		const struct tcrl_entry *en = &o->entries[i];
+		struct buf ent = BUF_INIT(0), ee = BUF_INIT(0);
+
+		tlv(&ent, 0x02, en->serial->data, en->serial->len);
+		der_time(&ent, en->revoked_at);
+		if (en->reason >= 0) {
+			small_int(&v, 0x0a, en->reason);
+			ext_item(&ee, "2.5.29.21", false, &v);
+		}
+		if (en->invalidity) {
+			gen_time(&v, en->invalidity, 0);
+			ext_item(&ee, "2.5.29.24", false, &v);
+		}
+		if (en->unknown_critical_ext) {
+			tlv(&v, 0x05, "", 0);
+			ext_item(&ee, "1.2.3.4.5.6", true, &v);
+		}
+		if (ee.len)
+			wrap(&ent, 0x30, &ee);
+		wrap(&list, 0x30, &ent);
+	}
+	if (o->n_entries)
+		wrap(&tbs, 0x30, &list);
+	if (o->number >= 0) {
+		small_int(&v, 0x02, o->number);
+		ext_item(&exts, "2.5.29.20", false, &v);
+	}
+	if (o->delta_base >= 0) {
+		small_int(&v, 0x02, o->delta_base);
+		ext_item(&exts, "2.5.29.27", true, &v);
+	}
+	if (o->freshest_url)
+		dist_points(&exts, "2.5.29.46", o->freshest_url, NULL);
+	if (o->idp_critical) {
+		wrap(&v, 0x30, &t);
+		ext_item(&exts, "2.5.29.28", true, &v);
+	}
+	if (o->unknown_critical_ext) {
+		tlv(&v, 0x05, "", 0);
+		ext_item(&exts, "1.2.3.4.5.7", true, &v);
+	}
+	if (exts.len) {
+		wrap(&t, 0x30, &exts);
+		wrap(&tbs, 0xa0, &t);
+	}
+	wrap(&tbs_el, 0x30, &tbs);
+	sign_tbs(issuer_key, false, &tbs_el, &sig);
+	buf_append(&crl, tbs_el.data, tbs_el.len);
+	buf_free(&tbs_el);
+	wrap(&crl, 0x30, &alg);
+	{
+		unsigned char zero = 0;
+
+		buf_append(&t, &zero, 1);
+		buf_append(&t, sig.data, sig.len);
+		wrap(&crl, 0x03, &t);
+	}
+	buf_free(&sig);
+	buf_init(der, 0);
+	wrap(der, 0x30, &crl);
+	buf_free(&exts);
+}
+
+void tocsp_make(const struct tkey *signer_key, const struct tocsp_opts *o, struct buf *der)
+{
+	static const unsigned char zero20[20];
+	struct buf rd = BUF_INIT(0), t = BUF_INIT(0), single = BUF_INIT(0), list = BUF_INIT(0), v = BUF_INIT(0);
+	struct buf basic = BUF_INIT(0), rd_el = BUF_INIT(0), sig = BUF_INIT(0), resp = BUF_INIT(0), u = BUF_INIT(0);
+
+	if (o->response_status) {
+		small_int(&resp, 0x0a, o->response_status);
+		buf_init(der, 0);
+		wrap(der, 0x30, &resp);
+		return;
+	}
+	tlv(&t, 0x04, zero20, sizeof(zero20));
+	wrap(&rd, 0xa2, &t);                           /* responderID byKey */
+	gen_time(&rd, o->this_update, 0);              /* producedAt */
+	/* SingleResponse */
+	alg_null(&t, "1.3.14.3.2.26");
+	tlv(&t, 0x04, zero20, sizeof(zero20));
+	tlv(&t, 0x04, zero20, sizeof(zero20));
+	tlv(&t, 0x02, o->serial->data, o->serial->len);
+	wrap(&single, 0x30, &t);
+	if (o->status == 0) {
+		tlv(&single, 0x80, "", 0);
+	} else if (o->status == 1) {
+		gen_time(&t, o->this_update - 3600, 0);
+		wrap(&single, 0xa1, &t);
+	} else {
+		tlv(&single, 0x82, "", 0);
+	}
+	gen_time(&single, o->this_update, 0);
+	if (!o->no_next_update) {
+		gen_time(&t, o->next_update, 0);
+		wrap(&single, 0xa0, &t);
+	}
+	if (o->invalidity || o->critical_ext) {
+		struct buf exts = BUF_INIT(0);
+
+		if (o->invalidity) {
+			gen_time(&v, o->invalidity, 0);
+			extension(&exts, "2.5.29.24", false, &v);
+		}
+		if (o->critical_ext) {
+			tlv(&v, 0x05, "", 0);
+			extension(&exts, "1.2.3.4.5.8", true, &v);
+		}
+		wrap(&t, 0x30, &exts);
+		wrap(&single, 0xa1, &t);
+	}
+	wrap(&list, 0x30, &single);
+	wrap(&rd, 0x30, &list);
+	wrap(&rd_el, 0x30, &rd);
+	sign_tbs(signer_key, false, &rd_el, &sig);
+	buf_append(&basic, rd_el.data, rd_el.len);
+	buf_free(&rd_el);
+	sig_alg(&basic, signer_key);
+	{
+		unsigned char zero = 0;
+
+		buf_append(&t, &zero, 1);
+		buf_append(&t, sig.data, sig.len);
+		wrap(&basic, 0x03, &t);
+	}
+	buf_free(&sig);
+	if (o->responder_cert) {
+		buf_append(&t, o->responder_cert->data, o->responder_cert->len);
+		wrap(&u, 0x30, &t);
+		wrap(&basic, 0xa0, &u);
+	}
+	wrap(&t, 0x30, &basic);                        /* BasicOCSPResponse */
+	oid(&u, "1.3.6.1.5.5.7.48.1.1");
+	wrap(&u, 0x04, &t);
+	wrap(&t, 0x30, &u);                            /* ResponseBytes */
+	small_int(&resp, 0x0a, 0);
+	wrap(&resp, 0xa0, &t);
+	buf_init(der, 0);
+	wrap(der, 0x30, &resp);
 }

@@ -42,6 +42,13 @@ struct tcert_opts {
 	const struct tkey *issuer_key;   /* NULL: self-signed with the subject key */
 	const char *issuer_cn;           /* with issuer_key */
 	const char *issuer_org;
+	bool eku_critical;               /* mark the EKU extension critical (TSA leaves) */
+	const char *ocsp_url;            /* authorityInfoAccess id-ad-ocsp */
+	const char *ocsp_url2;           /* a second responder */
+	const char *crl_url;             /* CRL distribution point */
+	const char *crl_url2;            /* a second distribution point */
+	const char *freshest_url;        /* Freshest CRL extension (delta CRLs) */
+	bool skid;                       /* add a subject key identifier */
 };
 
 /* DER certificate for key k. */
@@ -93,5 +100,67 @@ void tcose_make(const struct tkey *k, const struct tcose *c, struct buf *out);
 void tcose_protected(int alg, int64_t signing_time, struct buf *out);
 
 char *tb64url(const void *p, size_t n);
+
+/* ---- RFC 3161 tokens, CRLs and OCSP responses ---- */
+
+/* Serial number (INTEGER contents) of a DER certificate, into out. */
+void tcert_serial(const struct buf *cert, struct buf *out);
+
+/* A TimeStampToken (ContentInfo / SignedData / TSTInfo) over message,
+ * signed by key whose certificate is signer_cert. */
+struct ttst_opts {
+	int64_t gen_time;                /* seconds */
+	int gen_millis;                  /* fraction written as ".mmm" without trailing zeros; 0: none */
+	int accuracy_seconds, accuracy_millis;  /* 0: absent */
+	const char *policy;              /* NULL: 1.2.3.4.1 */
+	int imprint_bits;                /* 256 (default), 384, 512; 1 = SHA-1 */
+	const struct buf *certs;         /* certificates carried (signer_cert not added automatically) */
+	size_t n_certs;
+	bool no_signing_cert_v2;         /* omit the ESS signingCertificateV2 attribute */
+	bool wrong_cert_hash;
+	bool no_issuer_serial;           /* ESSCertIDv2 without issuerSerial */
+	int signer_version;              /* 0: 1 */
+	bool tamper_signature;
+	int64_t signing_time;            /* signingTime attribute; 0: absent */
+	bool wrong_content_type_attr;
+	bool wrong_message_digest;
+	int tst_version;                 /* 0: 1 */
+	int pss;                         /* RSA: RSASSA-PSS with salt = hash length (1) */
+};
+void ttst_make(const struct tkey *key, const struct buf *signer_cert, const void *message, size_t len,
+	       const struct ttst_opts *o, struct buf *token);
+
+struct tcrl_entry {
+	const struct buf *serial;        /* INTEGER contents */
+	int64_t revoked_at;
+	int reason;                      /* -1: no reasonCode */
+	int64_t invalidity;              /* 0: no invalidityDate */
+	bool unknown_critical_ext;
+};
+struct tcrl_opts {
+	const char *issuer_cn, *issuer_org;
+	int64_t this_update, next_update;
+	bool no_next_update;
+	const struct tcrl_entry *entries;
+	size_t n_entries;
+	int64_t number;                  /* cRLNumber; < 0: absent */
+	int64_t delta_base;              /* deltaCRLIndicator; < 0: absent */
+	const char *freshest_url;
+	bool unknown_critical_ext;
+	bool idp_critical;               /* a critical issuingDistributionPoint (tolerated) */
+};
+void tcrl_make(const struct tkey *issuer_key, const struct tcrl_opts *o, struct buf *der);
+
+struct tocsp_opts {
+	const struct buf *serial;        /* the certificate's serial (INTEGER contents) */
+	int status;                      /* 0 good, 1 revoked, 2 unknown */
+	int64_t this_update, next_update;
+	bool no_next_update;
+	int64_t invalidity;              /* revoked: invalidityDate single extension; 0 none */
+	bool critical_ext;               /* an unknown critical single extension */
+	const struct buf *responder_cert;/* embedded certificate, NULL: none */
+	int response_status;             /* 0 successful; otherwise no responseBytes */
+};
+void tocsp_make(const struct tkey *signer_key, const struct tocsp_opts *o, struct buf *der);
 
 #endif
