@@ -62,3 +62,7 @@ UNIT_TESTS += tests/unit/test-tst
 tests_unit_test_tst_SOURCES = tests/unit/test-tst.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
 tests_unit_test_tst_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tst_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test-timestamp
+tests_unit_test_timestamp_SOURCES = tests/unit/test-timestamp.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_timestamp_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_timestamp_LDADD = $(UNIT_LDADD)
