@@ -66,3 +66,8 @@ UNIT_TESTS += tests/unit/test-timestamp
 tests_unit_test_timestamp_SOURCES = tests/unit/test-timestamp.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
 tests_unit_test_timestamp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_timestamp_LDADD = $(UNIT_LDADD)
+# test-revocation serves OCSP responses and CRLs from a loopback HTTP server it forks
+UNIT_TESTS += tests/unit/test-revocation
+tests_unit_test_revocation_SOURCES = tests/unit/test-revocation.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_revocation_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_revocation_LDADD = $(UNIT_LDADD)

@@ -863,7 +863,8 @@ void tcrl_make(const struct tkey *issuer_key, const struct tcrl_opts *o, struct 
 	sign_tbs(issuer_key, false, &tbs_el, &sig);
 	buf_append(&crl, tbs_el.data, tbs_el.len);
 	buf_free(&tbs_el);
-	wrap(&crl, 0x30, &alg);
+	buf_append(&crl, alg.data, alg.len);
+	buf_free(&alg);
 	{
 		unsigned char zero = 0;
 
