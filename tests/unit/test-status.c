@@ -135,8 +135,10 @@ static void test_corrupt_file_moved_aside(void **state)
 	assert_false(fs_exists_at(dfd, "app.json"));
 	assert_true(fs_exists_at(dfd, "app.json.corrupt"));
 	/* a file for another object is not taken for this one */
-	assert_int_equal(fs_write_atomic_at(dfd, "app.json",
-		"{\"metadata\":{\"name\":\"other\",\"namespace\":\"edge\"},\"status\":{}}", 62, 0644), 0);
+	{
+		static const char other[] = "{\"metadata\":{\"name\":\"other\",\"namespace\":\"edge\"},\"status\":{}}";
+		assert_int_equal(fs_write_atomic_at(dfd, "app.json", other, sizeof(other) - 1, 0644), 0);
+	}
 	assert_int_equal(rc_status_load(&f->s, "edge", "app", &st, &found, &e), 0);
 	assert_false(found);
 	close(dfd);
