@@ -535,7 +535,9 @@ int control_listen(struct daemon *d)
 	if (chmod(path, 0660) < 0)
 		log_warn("control socket %s: chmod: %s", path, strerror(errno));
 	grp = getgrnam("ferry");
-	if (grp && chown(path, (uid_t)-1, grp->gr_gid) < 0)
+	/* under the unit the daemon runs as group ferry already: nothing to change */
+	if (grp && stat(path, &st) == 0 && st.st_gid != grp->gr_gid &&
+	    chown(path, (uid_t)-1, grp->gr_gid) < 0)
 		log_warn("control socket %s: cannot give it to group ferry: %s", path, strerror(errno));
 	if (listen(d->listen_fd, LIMIT_CONTROL_CLIENTS) < 0)
 		return fail_listen(d, path, "listen", errno);
