@@ -197,7 +197,9 @@ static int verify(struct pipeline *p)
 	const struct cfg_secret *sec;
 	struct nv_outcome out;
 	struct nv_artifact art;
-	struct nv_verify_opts opts = { .max_signatures = p->job->max_signatures };
+	struct nv_verify_opts opts = { .max_signatures = p->job->max_signatures,
+				       .revocation_cache = p->job->store != NULL,
+				       .state_dir_fd = p->job->store ? p->job->store->root_fd : -1 };
 	struct ferry_err e;
 	char *reference;
 	int rc;
