@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "ctl/ctl.h"
@@ -21,9 +22,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: ferryctl verify --secret FILE [--secret-name NAME] [--insecure] [--timeout DURATION]\n"
-		   "                       [--max-signatures N] oci://HOST/REPO(@sha256:DIGEST|:TAG)\n"
+		   "                       [--max-signatures N] [--state-dir DIR] oci://HOST/REPO(@sha256:DIGEST|:TAG)\n"
 		   "Verify the Notary Project signature of an artifact with a trust-bundle Secret\n"
-		   "(trustpolicy.json + certificates) exactly as ferryd does.\n"
+		   "(trustpolicy.json + certificates) exactly as ferryd does. With --state-dir, CRLs and\n"
+		   "OCSP responses are read from and saved to ferryd's cache in DIR/cache/revocation.\n"
 		   "Exit codes: 0 verified, 1 not verified, 2 usage.\n");
 }
 
@@ -80,7 +82,8 @@ static const char *result_name(enum nv_result r)
 
 int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 {
-	const char *secret_file = NULL, *secret_name = NULL, *ref = NULL, *timeout = "60s";
+	const char *secret_file = NULL, *secret_name = NULL, *ref = NULL, *timeout = "60s", *state_dir = NULL;
+	int state_fd = -1;
 	bool insecure = false;
 	int max_signatures = 0, rc = 1;
 	int64_t timeout_ms;
@@ -110,6 +113,8 @@ int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 			timeout = argv[++i];
 		else if (strcmp(argv[i], "--max-signatures") == 0 && i + 1 < argc)
 			max_signatures = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
+			state_dir = argv[++i];
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -163,6 +168,11 @@ int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 		printf("not verified: failed to verify the signature using provider 'notation': %s\n", e.msg);
 		goto out;
 	}
+	if (state_dir && (state_fd = fs_open_dir(state_dir, false, 0)) < 0) {
+		fprintf(stderr, "ferryctl verify: cannot open state dir %s: %s\n", state_dir, strerror(errno));
+		rc = 2;
+		goto out;
+	}
 	if (oci_client_new(&(struct oci_client_opts){ .url = url, .insecure = insecure, .timeout_ms = timeout_ms },
 			   &client, &e) < 0) {
 		fprintf(stderr, "ferryctl verify: %s\n", e.msg);
@@ -196,7 +206,9 @@ int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 		}
 		art = (struct nv_artifact){ .reference = reference, .media_type = media_type, .digest = digest,
 					    .size = (int64_t)manifest.len };
-		if (nv_verify(client, bundle, &art, &(struct nv_verify_opts){ .max_signatures = max_signatures },
+		if (nv_verify(client, bundle, &art,
+			      &(struct nv_verify_opts){ .max_signatures = max_signatures, .revocation_cache = state_fd >= 0,
+							.state_dir_fd = state_fd },
 			      &out, &e) < 0) {
 			printf("not verified: %s\n", reference);
 			printf("error: failed to verify the signature using provider 'notation': %s\n", e.msg);
@@ -222,6 +234,8 @@ int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 	rc = out.result == NV_VERIFIED ? 0 : 1;
 out:
 	nv_outcome_free(&out);
+	if (state_fd >= 0)
+		close(state_fd);
 	oci_descriptor_free(&desc);
 	oci_client_free(client);
 	nv_bundle_free(bundle);
