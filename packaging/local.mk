@@ -12,7 +12,6 @@ dist_examples_DATA = \
 	examples/flux-notation.yaml
 
 EXTRA_DIST += \
-	packaging/README-install.md \
 	packaging/debian/changelog \
 	packaging/debian/control \
 	packaging/debian/copyright \
