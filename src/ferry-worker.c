@@ -9,27 +9,10 @@
 #include "reconcile/job.h"
 #include "reconcile/reconcile.h"
 #include "util/buf.h"
+#include "util/fs.h"
 #include "util/limits.h"
 #include "util/log.h"
 #include "util/mem.h"
-
-static int read_job(struct buf *b)
-{
-	char chunk[65536];
-
-	buf_init(b, LIMIT_WORKER_JOB_BYTES);
-	for (;;) {
-		ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (buf_append(b, chunk, (size_t)n) < 0)
-			return -1;
-	}
-}
 
 static void write_all(const char *s, size_t len)
 {
@@ -62,7 +45,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ferr_clear(&e);
-	if (read_job(&in) < 0) {
+	buf_init(&in, LIMIT_WORKER_JOB_BYTES);
+	if (fs_read_fd(STDIN_FILENO, &in) < 0) {
 		fprintf(stderr, "ferry-worker: cannot read the job record: %s\n", strerror(errno));
 		return 1;
 	}

@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/limits.h"
+#include "util/digest.h"
 #include "util/mem.h"
 
 #define ERE_SPECIALS ".[]()*+?{}|^$\\"
@@ -148,17 +149,6 @@ static bool perl_class(char c, struct cset *s)
 	return false;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A single-character escape at t->p (just after the backslash): returns the
  * byte, -1 on error (t->err set), -2 when it is not a single character. */
 static int escape_char(struct tr *t)
@@ -186,16 +176,16 @@ static int escape_char(struct tr *t)
 		t->p++;
 		if (*t->p == '{') {
 			const char *q = t->p + 1;
-			while (hexval(*q) >= 0 && v < 256)
-				v = v * 16 + hexval(*q++);
+			while (hex_digit(*q) >= 0 && v < 256)
+				v = v * 16 + hex_digit(*q++);
 			if (*q != '}' || q == t->p + 1 || v == 0 || v > 127)
 				return tr_fail(t, "invalid escape sequence: `%.*s`", (int)(q - start + (*q == '}')), start);
 			t->p = q + 1;
 			return v;
 		}
-		if (hexval(t->p[0]) < 0 || hexval(t->p[1]) < 0)
+		if (hex_digit(t->p[0]) < 0 || hex_digit(t->p[1]) < 0)
 			return tr_fail(t, "invalid escape sequence: `%.*s`", (int)strnlen(start, 4), start);
-		v = hexval(t->p[0]) * 16 + hexval(t->p[1]);
+		v = hex_digit(t->p[0]) * 16 + hex_digit(t->p[1]);
 		t->p += 2;
 		if (v == 0 || v > 127)
 			return tr_fail(t, "non-ASCII or NUL escapes are not supported: `%.4s`", start);

@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "config/load.h"
 #include "util/buf.h"
+#include "util/fs.h"
 #include "util/limits.h"
 #include "util/mem.h"
 
@@ -149,23 +150,6 @@ static int candidate_cmp(const void *a, const void *b)
 	return strcmp(((const struct candidate *)a)->rel, ((const struct candidate *)b)->rel);
 }
 
-static int read_bounded(int fd, struct buf *out)
-{
-	char chunk[65536];
-
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (buf_append(out, chunk, (size_t)n) < 0)
-			return -1;
-	}
-}
-
 static void load_file(struct walk *w, int rootfd, const struct candidate *c)
 {
 	_cleanup_free_ char *path = display_path(w->root, c->rel);
@@ -182,7 +166,7 @@ static void load_file(struct walk *w, int rootfd, const struct candidate *c)
 		cfg_build_diag(w->b, CFG_DIAG_WARNING, path, 0, 0, "not a regular file; skipped");
 		return;
 	}
-	if (st.st_size > (off_t)LIMIT_CONFIG_FILE_BYTES || read_bounded(fd, &text) < 0) {
+	if (st.st_size > (off_t)LIMIT_CONFIG_FILE_BYTES || fs_read_fd(fd, &text) < 0) {
 		if (st.st_size > (off_t)LIMIT_CONFIG_FILE_BYTES || errno == EFBIG)
 			cfg_build_diag(w->b, CFG_DIAG_ERROR, path, 0, 0, "file is larger than %llu bytes; not read",
 				       (unsigned long long)LIMIT_CONFIG_FILE_BYTES);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/digest.h"
 #include "util/mem.h"
 
 static const char *const VERBS[] = {
@@ -147,17 +148,6 @@ void proto_append_escaped(struct buf *b, const char *s, bool token)
 	}
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *proto_unescape(const char *s, size_t len, bool token)
 {
 	char *out = xmalloc(len + 1);
@@ -185,8 +175,8 @@ char *proto_unescape(const char *s, size_t len, bool token)
 		case 'x':
 			if (i + 2 >= len)
 				goto bad;
-			hi = hex_value(s[i + 1]);
-			lo = hex_value(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				goto bad;
 			out[n++] = (char)(hi * 16 + lo);

@@ -31,6 +31,17 @@ void hex_encode(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void sha256_stream_final_hex(struct sha256_stream *s, char hex[DIGEST_HEX_LEN + 1])
 {
 	unsigned char raw[WC_SHA256_DIGEST_SIZE];

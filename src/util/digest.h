@@ -31,5 +31,7 @@ bool digest_is_valid(const char *digest);
 /* Pointer to the hex part of a valid digest. */
 const char *digest_hex(const char *digest);
 void hex_encode(const unsigned char *in, size_t len, char *out);
+/* Value of one hex digit (either case), or -1. */
+int hex_digit(char c);
 
 #endif

@@ -123,9 +123,25 @@ fail:
 	return -1;
 }
 
-static int read_fd(int fd, size_t max, struct buf *out)
+int fs_read_fd(int fd, struct buf *out)
 {
-	unsigned char chunk[16384];
+	unsigned char chunk[65536];
+
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+		if (buf_append(out, chunk, (size_t)r) < 0)
+			return -1;
+	}
+}
+
+static int read_regular(int fd, size_t max, struct buf *out)
+{
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
@@ -139,27 +155,14 @@ static int read_fd(int fd, size_t max, struct buf *out)
 		return -1;
 	}
 	buf_init(out, max);
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		if (buf_append(out, chunk, (size_t)r) < 0)
-			goto fail;
-	}
-	buf_cstr(out);
-	return 0;
-fail:
-	{
+	if (fs_read_fd(fd, out) < 0) {
 		int saved = errno;
 		buf_free(out);
 		errno = saved;
+		return -1;
 	}
-	return -1;
+	buf_cstr(out);
+	return 0;
 }
 
 int fs_read_file_at(int dirfd, const char *name, size_t max, struct buf *out)
@@ -169,7 +172,7 @@ int fs_read_file_at(int dirfd, const char *name, size_t max, struct buf *out)
 
 	if (fd < 0)
 		return -1;
-	r = read_fd(fd, max, out);
+	r = read_regular(fd, max, out);
 	saved = errno;
 	close(fd);
 	errno = saved;

@@ -25,6 +25,9 @@ int fs_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
 /* Read a regular file (no symlink) of at most max bytes. -1 + EFBIG if larger. */
 int fs_read_file_at(int dirfd, const char *name, size_t max, struct buf *out);
 int fs_read_file(const char *path, size_t max, struct buf *out);
+/* Append everything fd delivers until end of file to out (bounded by out's
+ * max: -1 + EFBIG past it). Pipes and sockets too. */
+int fs_read_fd(int fd, struct buf *out);
 /* Remove name (file, symlink or whole tree) below dirfd without following links.
  * A missing name is not an error. */
 int fs_remove_tree_at(int dirfd, const char *name);

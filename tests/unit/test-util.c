@@ -127,6 +127,11 @@ static void test_digest(void **state)
 	assert_false(digest_is_valid("sha512:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"));
 	assert_false(digest_is_valid("sha256:44136fa3"));
 	assert_false(digest_is_valid(NULL));
+	assert_int_equal(hex_digit('0'), 0);
+	assert_int_equal(hex_digit('f'), 15);
+	assert_int_equal(hex_digit('F'), 15);
+	assert_int_equal(hex_digit('g'), -1);
+	assert_int_equal(hex_digit('\0'), -1);
 }
 
 static void test_buf_limit(void **state)
