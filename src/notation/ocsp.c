@@ -366,6 +366,31 @@ static int verdict(const struct nv_rev_ctx *ctx, const struct nv_ocsp_response *
 	return 1;
 }
 
+/* A cached response for this request that is still usable at now. */
+static int from_cache(struct nv_rev_ctx *ctx, const struct nv_cert *cert, const struct nv_cert *issuer,
+		      const char *cache_id, enum nv_rev_result *res, char *why, size_t n)
+{
+	struct buf body = BUF_INIT(LIMIT_OCSP_RESPONSE_BYTES);
+	struct nv_ocsp_response r;
+	char scratch[256];
+	int got = 0;
+
+	if (nv_revcache_get(ctx->cache, NV_REVCACHE_OCSP, cache_id, LIMIT_OCSP_RESPONSE_BYTES, &body) == 0 &&
+	    nv_ocsp_parse_response(body.data, body.len, cert, issuer, &r, scratch, sizeof(scratch)) == 0 &&
+	    verdict(ctx, &r, res, scratch, sizeof(scratch)) == 1) {
+		log_info("OCSP status of \"%s\" from the cache (the responder did not answer: %s)", cert->subject_string,
+			 why);
+		snprintf(why, n, "%s", scratch);
+		got = 1;
+	}
+	buf_free(&body);
+	return got;
+}
+
+/* checkStatusFromServer: 1 with *res when the server's answer is final
+ * (good, revoked, unknown status), 0 with why to try the next one. The
+ * network is asked first; when it cannot answer, a cached response that has
+ * not reached its nextUpdate stands in (an offline host). */
 static int from_server(struct nv_rev_ctx *ctx, const struct nv_cert *cert, const struct nv_cert *issuer,
 		       const char *server, enum nv_rev_result *res, char *why, size_t n)
 {
@@ -388,18 +413,10 @@ static int from_server(struct nv_rev_ctx *ctx, const struct nv_cert *cert, const
 	hex[2 * req.len] = '\0';
 	cache_id = xasprintf("%s\n%s", server, hex);
 	free(hex);
-	if (nv_revcache_get(ctx->cache, NV_REVCACHE_OCSP, cache_id, LIMIT_OCSP_RESPONSE_BYTES, &body) == 0 &&
-	    nv_ocsp_parse_response(body.data, body.len, cert, issuer, &r, why, n) == 0 &&
-	    verdict(ctx, &r, res, why, n) == 1) {
-		log_debug("OCSP response for %s from the cache (next update %lld)", cert->subject_string,
-			  (long long)r.next_update);
-		got = 1;
-		goto out;
-	}
 	f = nv_rev_fetch(ctx);
 	if (!f) {
 		snprintf(why, n, "error checking revocation status via OCSP: no network access for %s", server);
-		goto out;
+		goto cached;
 	}
 	ferr_clear(&e);
 	get_url = nv_ocsp_get_url(server, &req);
@@ -407,7 +424,7 @@ static int from_server(struct nv_rev_ctx *ctx, const struct nv_cert *cert, const
 			get_url ? NULL : req.data, req.len, LIMIT_OCSP_TIMEOUT_MS, &body, &e) < 0) {
 		snprintf(why, n, "error checking revocation status via OCSP: %s", e.msg);
 		free(get_url);
-		goto out;
+		goto cached;
 	}
 	free(get_url);
 	if (nv_ocsp_parse_response(body.data, body.len, cert, issuer, &r, why, n) < 0) {
@@ -415,11 +432,16 @@ static int from_server(struct nv_rev_ctx *ctx, const struct nv_cert *cert, const
 
 		snprintf(inner, sizeof(inner), "%s", why);
 		snprintf(why, n, "error checking revocation status via OCSP: %s", inner);
-		goto out;
+		goto cached;
 	}
 	got = verdict(ctx, &r, res, why, n);
-	if (got && r.has_next_update)
+	if (got)
 		nv_revcache_put(ctx->cache, NV_REVCACHE_OCSP, cache_id, body.data, body.len);
+	else
+		goto cached;
+	goto out;
+cached:
+	got = from_cache(ctx, cert, issuer, cache_id, res, why, n);
 out:
 	free(cache_id);
 	buf_free(&req);

@@ -10,8 +10,9 @@
  * unknown critical single-response extension, and the invalidityDate rule
  * of the signingAuthority scheme.
  *
- * Owned by notation (revocation.c). Verified responses are cached until
- * their nextUpdate (revcache.h).
+ * Owned by notation (revocation.c). Verified responses are cached
+ * (revcache.h); the responder is always asked first, and a cached response
+ * stands in only when it cannot answer, until its nextUpdate.
  */
 #ifndef FERRY_NOTATION_OCSP_H
 #define FERRY_NOTATION_OCSP_H

@@ -11,6 +11,11 @@ It produces the two envelope formats notation produces:
        "io.cncf.notary.signingTime" (tag 1), ...}, unprotected {33: [DER...]}.
 The payload is {"targetArtifact": {mediaType, digest, size[, annotations]}}.
 
+An RFC 3161 countersignature is added when SignOptions.tsa_url names a TSA
+(tests/tools/tsa_server.py) or timestamp_token gives one: JWS carries it as
+standard base64 in the unprotected header io.cncf.notary.timestampSignature,
+COSE as a bstr under the same label.
+
 Every knob a negative test needs is a field of SignOptions: expiry in the
 past, another target (callers pass any descriptor), payload tampered after
 signing, padded base64url, crit missing or altered, a verificationPlugin
@@ -49,6 +54,7 @@ H_EXPIRY = "io.cncf.notary.expiry"
 H_PLUGIN = "io.cncf.notary.verificationPlugin"
 H_PLUGIN_MIN_VERSION = "io.cncf.notary.verificationPluginMinVersion"
 H_SIGNING_AGENT = "io.cncf.notary.signingAgent"
+H_TIMESTAMP = "io.cncf.notary.timestampSignature"
 
 COSE_ALG = {"PS256": -37, "PS384": -38, "PS512": -39, "ES256": -7, "ES384": -35, "ES512": -36}
 COSE_LABEL_ALG, COSE_LABEL_CRIT, COSE_LABEL_CTY, COSE_LABEL_X5CHAIN = 1, 2, 3, 33
@@ -137,6 +143,8 @@ class SignOptions:
     payload_override: bytes = None       # sign these bytes instead of the descriptor JSON
     cose_untagged_time: bool = False     # COSE: times as plain ints (not tag 1)
     chain_in_protected: bool = False     # COSE: x5chain in the protected map instead
+    tsa_url: str = None                  # RFC 3161 TSA asked for a countersignature over the signature bytes
+    timestamp_token: bytes = None        # or this token as io.cncf.notary.timestampSignature
 
 
 def _protected_fields(o: SignOptions, alg: str):
@@ -168,6 +176,16 @@ def _protected_fields(o: SignOptions, alg: str):
             crit.append(H_PLUGIN_MIN_VERSION)
     crit += list(o.extra_crit)
     return fields, crit
+
+
+def _timestamp(o: SignOptions, signature: bytes):
+    """The countersignature token for the raw signature bytes, or None."""
+    if o.timestamp_token is not None:
+        return o.timestamp_token
+    if o.tsa_url:
+        import tsa_server
+        return tsa_server.request_token(o.tsa_url, signature)
+    return None
 
 
 def _tamper(data: bytes) -> bytes:
@@ -208,6 +226,10 @@ def sign_jws(target: dict, key, chain_der, o: SignOptions) -> bytes:
     }
     if o.signing_agent:
         env["header"][H_SIGNING_AGENT] = o.signing_agent
+    token = _timestamp(o, signature)
+    if token is not None:
+        # Go's []byte in JSON: standard base64 with padding
+        env["header"][H_TIMESTAMP] = base64.b64encode(token).decode()
     return json.dumps(env, separators=(",", ":")).encode()
 
 
@@ -248,6 +270,9 @@ def sign_cose(target: dict, key, chain_der, o: SignOptions) -> bytes:
         t = protected[label]
         protected[label] = cbor2.CBORTag(1, t.value + 1) if isinstance(t, cbor2.CBORTag) else t + 1
         protected_bstr = cbor2.dumps(protected, canonical=True)
+    token = _timestamp(o, signature)
+    if token is not None:
+        unprotected[H_TIMESTAMP] = token
     msg = cbor2.CBORTag(18, [protected_bstr, unprotected, payload, signature])
     return cbor2.dumps(msg, canonical=True)
 
@@ -282,12 +307,13 @@ def main(argv=None):
     p.add_argument("--cose", action="store_true", help="COSE_Sign1 instead of JWS")
     p.add_argument("--expiry-seconds", type=int, help="expiry relative to now (negative: already expired)")
     p.add_argument("--signing-authority", action="store_true", help="notary.x509.signingAuthority scheme")
+    p.add_argument("--tsa-url", help="RFC 3161 TSA to countersign the signature (io.cncf.notary.timestampSignature)")
     p.add_argument("-o", "--output", help="output file (default: stdout)")
     a = p.parse_args(argv)
     key = pki.load_key(a.key)
     chain = [pki.cert_der(c) for c in pki.load_certs(a.cert)]
     now = utcnow()
-    o = SignOptions(fmt="cose" if a.cose else "jws", signing_time=now,
+    o = SignOptions(fmt="cose" if a.cose else "jws", signing_time=now, tsa_url=a.tsa_url,
                     scheme=SCHEME_SIGNING_AUTHORITY if a.signing_authority else SCHEME_X509)
     if a.expiry_seconds is not None:
         o.expiry = now + datetime.timedelta(seconds=a.expiry_seconds)

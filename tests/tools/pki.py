@@ -13,6 +13,8 @@ missing keyUsage, serverAuth EKU, ...).
 Library use:
     chain = pki.make_chain("rsa3072", intermediates=1, cn="signer")
     chain.leaf_key, chain.certs (leaf first), chain.root, chain.pem()
+    tsa = pki.make_tsa_chain("rsa2048")          # RFC 3161 TSA root -> TSA leaf
+    make_cert(..., ocsp_urls=[...], crl_urls=[...])  # revocation locations
 CLI:
     pki.py --out DIR [--key ec384] [--intermediates 1] [--cn signer]
 writes root.crt, intermediate<N>.crt, leaf.crt, chain.pem (leaf..root),
@@ -98,13 +100,16 @@ def make_cert(subject: x509.Name, key, issuer_name: x509.Name = None, issuer_key
               ca: bool = False, basic_constraints: bool = True, bc_critical: bool = True,
               path_len: int = None, key_usage: str = "default", ku_critical: bool = True,
               eku=(), eku_critical: bool = False, not_before=None, not_after=None,
-              days: int = 365, serial: int = None, hash_alg=None) -> x509.Certificate:
+              days: int = 365, serial: int = None, hash_alg=None,
+              ocsp_urls=(), crl_urls=()) -> x509.Certificate:
     """One certificate. issuer_name/issuer_key None = self-signed.
 
     key_usage: "default" (CA: keyCertSign+cRLSign, leaf: digitalSignature),
     None (extension absent), or a set of names from x509.KeyUsage's arguments
     (e.g. {"digital_signature", "key_encipherment"}).
-    basic_constraints False omits the extension; eku=() omits EKU."""
+    basic_constraints False omits the extension; eku=() omits EKU.
+    ocsp_urls adds an authorityInfoAccess with those OCSP responders,
+    crl_urls a cRLDistributionPoints extension (one point per URL)."""
     now = _now()
     not_before = not_before or now - datetime.timedelta(hours=1)
     not_after = not_after or now + datetime.timedelta(days=days)
@@ -131,6 +136,14 @@ def make_cert(subject: x509.Name, key, issuer_name: x509.Name = None, issuer_key
         b = b.add_extension(x509.KeyUsage(**flags), critical=ku_critical)
     if eku:
         b = b.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=eku_critical)
+    if ocsp_urls:
+        b = b.add_extension(x509.AuthorityInformationAccess(
+            [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(u))
+             for u in ocsp_urls]), critical=False)
+    if crl_urls:
+        b = b.add_extension(x509.CRLDistributionPoints(
+            [x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None) for u in crl_urls]),
+            critical=False)
     b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     if issuer_key is not key:
         b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
@@ -229,6 +242,18 @@ def make_chain(key_type: str = "rsa3072", intermediates: int = 1, cn: str = "sig
     opts.update(leaf_opts or {})
     leaf = make_cert(subject or name(cn, o=org), leaf_key, parent_name, parent_key, **opts)
     return Chain([leaf] + certs, [leaf_key] + keys)
+
+
+def make_tsa_chain(key_type: str = "rsa2048", org: str = "ferry-test", cn: str = "ferry test TSA",
+                   intermediates: int = 0, key_slot: str = None, **leaf_opts) -> Chain:
+    """A timestamping authority: root CA [-> intermediates] -> TSA leaf with
+    the one critical EKU timeStamping and keyUsage digitalSignature, as RFC
+    3161 and the Notary Project require. leaf_opts go to make_cert (e.g.
+    ocsp_urls, crl_urls, not_before, not_after)."""
+    opts = dict(eku=(EKU_TIME_STAMPING,), eku_critical=True)
+    opts.update(leaf_opts)
+    return make_chain(key_type, intermediates=intermediates, cn=cn, org=org, root_cn=f"{cn} root {os.urandom(3).hex()}",
+                      key_slot=key_slot, leaf_opts=opts)
 
 
 def make_self_signed_leaf(key_type: str = "rsa3072", cn: str = "self-signed signer", **opts) -> Chain:

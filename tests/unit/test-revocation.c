@@ -900,11 +900,15 @@ static void test_cache_carries_offline_runs(void **state)
 	/* past its nextUpdate it is fetched again, and offline that is unknown */
 	assert_int_equal(check_cached(&p, false, NOW + 2 * DAY), NV_REV_UNKNOWN);
 	free(server_log());
-	/* OCSP responses the same way */
+	/* OCSP: the responder is asked first whenever it answers ... */
 	pki_make(&q, &(struct pki_opts){ .ocsp = "/ocsp" });
+	ocsp_serve(&q, q.ca_key, (struct tocsp_opts){ .status = 0 });
+	assert_int_equal(check_cached(&q, true, NOW), NV_REV_OK);
 	ocsp_serve(&q, q.ca_key, (struct tocsp_opts){ .status = 1 });
 	assert_int_equal(check_cached(&q, true, NOW), NV_REV_REVOKED);
+	/* ... and its last answer stands in while it is unreachable, until its nextUpdate */
 	server_routes(NULL, 0);
+	assert_int_equal(check_cached(&q, true, NOW + HOUR), NV_REV_REVOKED);
 	assert_int_equal(check_cached(&q, false, NOW + HOUR), NV_REV_REVOKED);
 	assert_int_equal(check_cached(&q, false, NOW + 2 * DAY), NV_REV_UNKNOWN);
 	/* a damaged entry only costs a fetch */
