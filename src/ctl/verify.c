@@ -22,10 +22,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: ferryctl verify --secret FILE [--secret-name NAME] [--insecure] [--timeout DURATION]\n"
-		   "                       [--max-signatures N] [--state-dir DIR] oci://HOST/REPO(@sha256:DIGEST|:TAG)\n"
+		   "                       [--max-signatures N] [--state-dir DIR] [--offline]\n"
+		   "                       oci://HOST/REPO(@sha256:DIGEST|:TAG)\n"
 		   "Verify the Notary Project signature of an artifact with a trust-bundle Secret\n"
 		   "(trustpolicy.json + certificates) exactly as ferryd does. With --state-dir, CRLs and\n"
-		   "OCSP responses are read from and saved to ferryd's cache in DIR/cache/revocation.\n"
+		   "OCSP responses are read from and saved to ferryd's cache in DIR/cache/revocation;\n"
+		   "--offline sends no OCSP or CRL request (what a host without its uplink decides).\n"
 		   "Exit codes: 0 verified, 1 not verified, 2 usage.\n");
 }
 
@@ -84,7 +86,7 @@ int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 {
 	const char *secret_file = NULL, *secret_name = NULL, *ref = NULL, *timeout = "60s", *state_dir = NULL;
 	int state_fd = -1;
-	bool insecure = false;
+	bool insecure = false, offline = false;
 	int max_signatures = 0, rc = 1;
 	int64_t timeout_ms;
 	struct cfg_set *set = NULL;
@@ -115,6 +117,8 @@ int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 			max_signatures = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
 			state_dir = argv[++i];
+		else if (strcmp(argv[i], "--offline") == 0)
+			offline = true;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -208,7 +212,7 @@ int ctl_verify_main(const struct ctl_globals *g, int argc, char **argv)
 					    .size = (int64_t)manifest.len };
 		if (nv_verify(client, bundle, &art,
 			      &(struct nv_verify_opts){ .max_signatures = max_signatures, .revocation_cache = state_fd >= 0,
-							.state_dir_fd = state_fd },
+							.state_dir_fd = state_fd, .offline = offline },
 			      &out, &e) < 0) {
 			printf("not verified: %s\n", reference);
 			printf("error: failed to verify the signature using provider 'notation': %s\n", e.msg);

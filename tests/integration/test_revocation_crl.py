@@ -27,8 +27,8 @@ class CRLWorld:
 
     def setup(self, **policy_kw):
         n = self.notation
-        n.secret(policy=trust_policy([n.scope(self.subject.repo)], **policy_kw),
-                 certs={"root.crt": pki.cert_pem(self.chain.root)})
+        self.secret_file = n.secret(policy=trust_policy([n.scope(self.subject.repo)], **policy_kw),
+                                    certs={"root.crt": pki.cert_pem(self.chain.root)})
         n.source("app", self.subject, by="tag")
 
     def subject_msg(self, what: str) -> str:
@@ -122,6 +122,12 @@ def test_cached_crl_carries_an_offline_run(notation, crl):
 
     # the distribution point goes away; a new revision arrives from the (local) registry
     crl.server.stop()
+    ref = f"oci://{notation.ref(crl.subject)}"
+    p = notation.ferry.ctl("verify", "--secret", crl.secret_file, "--insecure", "--offline", ref)
+    assert p.returncode == 1 and crl.subject_msg("revocation status is unknown") in p.stdout, p.stdout + p.stderr
+    p = notation.ferry.ctl("verify", "--secret", crl.secret_file, "--insecure", "--offline",
+                           "--state-dir", notation.ferry.state_dir, ref)
+    assert p.returncode == 0 and f"verified: {notation.ref(crl.subject)}" in p.stdout, p.stdout + p.stderr
     second = notation.push(tag="v1", files={"app.conf": b"second revision\n"})
     notation.sign(second, crl.chain)
     notation.run(expect_exit=0)

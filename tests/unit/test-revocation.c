@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -141,6 +142,7 @@ static void server_restart(void)
 		fail_msg("pipe: %s", strerror(errno));
 	srv.pid = fork();
 	if (srv.pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(p[0]);
 		for (;;) {
 			int c = accept4(srv.listen_fd, NULL, NULL, SOCK_CLOEXEC);
