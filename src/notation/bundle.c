@@ -89,7 +89,7 @@ int nv_trust_select(const struct nv_trust *t, const struct nv_statement *st, con
 			(*out)[(*n)++] = t->certs[i];
 		}
 	}
-	if (any_unbound)
+	if (any_unbound || t->n == 0)
 		return 0;
 	/* every certificate is bound: a listed store without any is missing */
 	for (size_t i = 0; i < st->n_trust_stores; i++) {

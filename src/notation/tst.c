@@ -607,7 +607,7 @@ static int attr_get(const struct nv_tst_signer *s, const char *oid, struct der_t
 		char o[DER_OID_STR_MAX];
 
 		if (der_read(&d, &at) < 0)
-			return 0;
+			break;
 		a = der_contents(&at);
 		if (der_read_tag(&a, DER_OID, &id) < 0 || der_oid_tlv_string(&id, o) < 0 || der_read(&a, &set) < 0)
 			continue;
