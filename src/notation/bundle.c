@@ -52,6 +52,33 @@ struct nv_trust nv_bundle_trust(const struct nv_bundle *b)
 	return t;
 }
 
+/* notation-go's truststore checks of one file: ValidateCertificates, then
+ * isRootCACertificate for tsa stores. */
+static int validate_bound(const struct nv_cert *c, const struct nv_cert_binding *bd, struct ferry_err *e)
+{
+	const char *key = bd->key ? bd->key : bd->name;
+	struct ferry_err inner;
+
+	if (!c->is_ca && !nv_cert_is_self_signed(c))
+		return ferr_set(e, REASON, "failed to validate the trusted certificate %s in trust store %s of type %s", key,
+				bd->name, bd->type);
+	if (strcmp(bd->type, NV_STORE_TSA) != 0)
+		return 0;
+	ferr_clear(&inner);
+	if (nv_cert_check_signature_from(c, c, &inner) < 0) {
+		_cleanup_free_ char *q = nv_go_quote(c->subject_string);
+		return ferr_set(e, REASON, "trusted certificate %s in trust store %s of type %s is invalid: certificate with "
+				"subject %s is not a root CA certificate: %s", key, bd->name, bd->type, q, inner.msg);
+	}
+	if (c->raw_subject_len != c->raw_issuer_len || memcmp(c->raw_subject, c->raw_issuer, c->raw_issuer_len) != 0) {
+		_cleanup_free_ char *q = nv_go_quote(c->subject_string);
+		return ferr_set(e, REASON, "trusted certificate %s in trust store %s of type %s is invalid: certificate with "
+				"subject %s is not a root CA certificate: issuer (%s) and subject (%s) are not the same", key,
+				bd->name, bd->type, q, c->issuer_string, c->subject_string);
+	}
+	return 0;
+}
+
 static bool listed(const struct nv_statement *st, const char *type, const char *name)
 {
 	size_t tl = strlen(type);
@@ -83,6 +110,12 @@ int nv_trust_select(const struct nv_trust *t, const struct nv_statement *st, con
 			use = true;
 		} else {
 			use = !strcmp(bd->type, type) && listed(st, type, bd->name);
+		}
+		if (use && bd && bd->type && validate_bound(t->certs[i], bd, e) < 0) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return -1;
 		}
 		if (use) {
 			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
@@ -210,7 +243,7 @@ int nv_bundle_from_parts_bound(const char *secret, struct nv_policy *policy, str
 }
 
 static void append_certs(struct nv_cert ***all, struct nv_cert_binding **bindings, size_t *n, struct nv_cert **more,
-			 size_t n_more, const char *type, const char *name)
+			 size_t n_more, const char *key, const char *type, const char *name)
 {
 	*all = xrealloc(*all, (*n + n_more + 1) * sizeof(**all));
 	*bindings = xrealloc(*bindings, (*n + n_more + 1) * sizeof(**bindings));
@@ -218,6 +251,7 @@ static void append_certs(struct nv_cert ***all, struct nv_cert_binding **binding
 	for (size_t i = 0; i < n_more; i++) {
 		(*bindings)[*n + i].type = type ? xstrdup(type) : NULL;
 		(*bindings)[*n + i].name = name ? xstrdup(name) : NULL;
+		(*bindings)[*n + i].key = type ? xstrdup(key) : NULL;
 	}
 	*n += n_more;
 	free(more);
@@ -228,6 +262,7 @@ static void bindings_free(struct nv_cert_binding *b, size_t n)
 	for (size_t i = 0; b && i < n; i++) {
 		free(b[i].type);
 		free(b[i].name);
+		free(b[i].key);
 	}
 	free(b);
 }
@@ -267,7 +302,7 @@ int nv_bundle_load(const struct cfg_secret *secret, struct nv_bundle **out, stru
 			ferr_set(e, REASON, "secret '%s' holds more than %d certificates", name, LIMIT_TRUST_CERTS);
 			goto fail;
 		}
-		append_certs(&certs, &bindings, &n_certs, more, n_more, type, store);
+		append_certs(&certs, &bindings, &n_certs, more, n_more, ent->key, type, store);
 	}
 	if (n_certs == 0) {
 		ferr_set(e, REASON, "no certificates found in secret '%s'", name);

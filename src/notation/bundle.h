@@ -25,6 +25,7 @@
 struct nv_cert_binding {
 	char *type;                    /* NULL: every store */
 	char *name;
+	char *key;                     /* the Secret key it came from (messages); may be NULL */
 };
 
 struct nv_bundle {
@@ -48,9 +49,11 @@ struct nv_trust {
  * ("ca", "signingAuthority", "tsa"): the unbound ones when a store of that
  * type is listed, plus those bound to a listed "type:name". *out is an
  * array of borrowed pointers (free the array only; NULL when empty).
- * Fails with notation-go's "the trust store \"N\" of type \"T\" does
- * not exist" when a listed store of the type has no certificate at all
- * (possible only when every certificate is bound). */
+ * Bound certificates are checked as notation-go checks the files of its
+ * trust store directories (a CA or self-signed certificate; in a tsa store
+ * a root CA), with its messages. Fails with notation-go's "the trust store
+ * \"N\" of type \"T\" does not exist" when a listed store of the type has
+ * no certificate at all (possible only when every certificate is bound). */
 int nv_trust_select(const struct nv_trust *t, const struct nv_statement *st, const char *type,
 		    struct nv_cert ***out, size_t *n, struct ferry_err *e);
 /* The trust view of a bundle. */

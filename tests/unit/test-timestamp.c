@@ -89,7 +89,8 @@ struct trust {
 	size_t n;
 };
 
-static void trust_add(struct trust *t, struct nv_cert **more, size_t n, const char *type, const char *name)
+static void trust_add(struct trust *t, struct nv_cert **more, size_t n, const char *type, const char *name,
+		      const char *key)
 {
 	t->certs = xrealloc(t->certs, (t->n + n + 1) * sizeof(*t->certs));
 	t->bindings = xrealloc(t->bindings, (t->n + n + 1) * sizeof(*t->bindings));
@@ -97,11 +98,13 @@ static void trust_add(struct trust *t, struct nv_cert **more, size_t n, const ch
 		t->certs[t->n] = more[i];
 		t->bindings[t->n].type = type ? xstrdup(type) : NULL;
 		t->bindings[t->n].name = name ? xstrdup(name) : NULL;
+		t->bindings[t->n].key = key ? xstrdup(key) : NULL;
 		t->n++;
 	}
 }
 
-static void trust_add_der(struct trust *t, const void *data, size_t len, const char *type, const char *name)
+static void trust_add_der(struct trust *t, const void *data, size_t len, const char *type, const char *name,
+			  const char *key)
 {
 	struct nv_cert **more;
 	size_t n;
@@ -109,7 +112,7 @@ static void trust_add_der(struct trust *t, const void *data, size_t len, const c
 
 	if (nv_certs_parse(data, len, &more, &n, &e) < 0)
 		fail_msg("%s", e.msg);
-	trust_add(t, more, n, type, name);
+	trust_add(t, more, n, type, name, key);
 	free(more);
 }
 
@@ -128,7 +131,7 @@ static void trust_add_dir(struct trust *t, const char *rel, const char *type, co
 			size_t len;
 			unsigned char *d = read_vector(f, &len);
 
-			trust_add_der(t, d, len, type, name);
+			trust_add_der(t, d, len, type, name, names[i]->d_name);
 			free(d);
 			free(f);
 		}
@@ -217,7 +220,7 @@ static void leaf_of(struct trust *t, const char *mt, const unsigned char *env, s
 
 	if (nv_envelope_verify(mt, env, len, &ev, &e) < 0)
 		fail_msg("%s", e.msg);
-	trust_add_der(t, ev->chain[0]->der, ev->chain[0]->der_len, type, name);
+	trust_add_der(t, ev->chain[0]->der, ev->chain[0]->der_len, type, name, "leaf.crt");
 	nv_envelope_free(ev);
 }
 
@@ -249,6 +252,31 @@ static void ts_case(const char *sv, const char *stores, bool trust_leaf, const c
 }
 
 #define CTX_TS "\"ca:valid-trust-store\",\"tsa:test-timestamp\""
+
+/* coseWithTimestamp.sig with one of notation-go's invalid tsa stores. */
+static void ts_bound_store_case(const char *store, const char *want)
+{
+	size_t len;
+	unsigned char *env = read_vector(TS_DIR "coseWithTimestamp.sig", &len);
+	char *dir = xasprintf(STORES "tsa/%s", store);
+	char *stores = xasprintf("\"ca:valid-trust-store\",\"tsa:%s\"", store);
+	struct trust t = { 0 };
+	struct nv_bundle *b;
+	struct nv_sig_result res;
+	struct ferry_err e;
+
+	trust_add_dir(&t, STORES "ca/valid-trust-store", "ca", "valid-trust-store");
+	trust_add_dir(&t, dir, "tsa", store);
+	b = make_bundle(&t, ALWAYS, stores);
+	assert_int_equal(verify(b, "application/cose", env, len, &desc_ts, NOW, &res, &e), -1);
+	if (strncmp(e.msg, want, strlen(want)) != 0)
+		fail_msg("%s:\n got: %s\nwant: %s...", store, e.msg, want);
+	nv_sig_result_free(&res);
+	nv_bundle_free(b);
+	free(env);
+	free(dir);
+	free(stores);
+}
 
 static void test_sigenv_vectors(void **state)
 {
@@ -284,6 +312,15 @@ static void test_sigenv_vectors(void **state)
 	ts_case(ALWAYS, "\"ca:valid-trust-store\",\"tsa:does-not-exist\"", false, "coseWithTimestamp.sig",
 		(struct expect){ NV_FAILED, "failed to load tsa trust store with error: the trust store "
 					    "\"does-not-exist\" of type \"tsa\" does not exist" });
+	/* tsa stores hold root CAs only (notation-go's file stores; here: keys bound to a tsa store) */
+	ts_bound_store_case("test-nonCA",
+			    "failed to load tsa trust store with error: trusted certificate wabbit-networks.io.crt in trust "
+			    "store test-nonCA of type tsa is invalid: certificate with subject \"CN=wabbit-networks.io,O=Notary,"
+			    "L=Seattle,ST=WA,C=US\" is not a root CA certificate: x509: invalid signature: parent certificate "
+			    "cannot sign this kind of certificate");
+	ts_bound_store_case("test-nonSelfIssued",
+			    "failed to load tsa trust store with error: trusted certificate nonSelfIssued.crt in trust store "
+			    "test-nonSelfIssued of type tsa is invalid: certificate with subject ");
 	/* without a tsa store the token is ignored and the chain must be valid now */
 	ts_case("{\"level\":\"strict\"}", "\"ca:valid-trust-store\"", true, "jwsExpiredWithTimestamp.sig",
 		(struct expect){ NV_FAILED, "verification time is after certificate " TESTTSA " validity period, it was "
@@ -516,7 +553,7 @@ static int world_verify_keys(const struct world *w, const char *sv, const char *
 		char *type, *name;
 
 		nv_cert_key_binding(kc[i].key, &type, &name);
-		trust_add_der(&t, kc[i].cert->data, kc[i].cert->len, type, name);
+		trust_add_der(&t, kc[i].cert->data, kc[i].cert->len, type, name, kc[i].key);
 		free(type);
 		free(name);
 	}
@@ -684,19 +721,40 @@ static void test_bound_tsa_root_is_no_signing_root(void **state)
 	nv_sig_result_free(&r);
 	/* bound to tsa:ts it serves the timestamp only: nothing in the ca store anchors the signer */
 	{
-		const struct key_cert kc[] = { { "tsa.ts.crt", &w.tsa_root }, { "ca.signers.crt", &w.tsa } };
+		struct tkey *k = tkey_ec(256);
+		struct buf other;
+		const struct key_cert kc[] = { { "tsa.ts.crt", &w.tsa_root }, { "ca.signers.crt", &other } };
+		const struct key_cert bad[] = { { "tsa.ts.crt", &w.tsa_root }, { "ca.signers.crt", &w.tsa } };
 
+		tcert_make(k, &(struct tcert_opts){ .cn = "someone else" }, &other);
 		assert_int_equal(world_verify_keys(&w, ALWAYS, AFTER_STORES, kc, 2, T_SIGN, &r, &e), -1);
 		assert_string_equal(e.msg, "the signature's certificate chain does not contain any trusted certificate");
 		nv_sig_result_free(&r);
+		/* a bound store holds what notation's trust store directories may: CA or self-signed certificates */
+		assert_int_equal(world_verify_keys(&w, ALWAYS, AFTER_STORES, bad, 2, T_SIGN, &r, &e), -1);
+		assert_string_equal(e.msg, "failed to validate the trusted certificate ca.signers.crt in trust store signers "
+				    "of type ca");
+		nv_sig_result_free(&r);
+		buf_free(&other);
+		tkey_free(k);
 	}
 	/* every certificate bound and none for the listed ca store: notation-go's missing-store error */
 	assert_int_equal(world_verify(&w, ALWAYS, AFTER_STORES, NULL, "tsa.ts.crt", T_SIGN, &r, &e), -1);
 	assert_string_equal(e.msg, "the trust store \"signers\" of type \"ca\" does not exist");
 	nv_sig_result_free(&r);
-	/* the signer's own certificate bound to the listed ca store anchors it */
-	assert_int_equal(world_verify(&w, ALWAYS, AFTER_STORES, "ca.signers.crt", "tsa.ts.crt", T_SIGN, &r, &e), 0);
+	/* the signer's own certificate (neither a CA nor self-signed) cannot be bound to a store */
+	assert_int_equal(world_verify(&w, ALWAYS, AFTER_STORES, "ca.signers.crt", "tsa.ts.crt", T_SIGN, &r, &e), -1);
+	assert_string_equal(e.msg, "failed to validate the trusted certificate ca.signers.crt in trust store signers of "
+			    "type ca");
 	nv_sig_result_free(&r);
+	/* a root meant for both uses is bound to both stores explicitly */
+	{
+		const struct key_cert both[] = { { "ca.signers.crt", &w.tsa_root }, { "tsa.ts.crt", &w.tsa_root } };
+
+		assert_int_equal(world_verify_keys(&w, ALWAYS, AFTER_STORES, both, 2, T_SIGN, &r, &e), 0);
+		assert_true(r.timestamp_used);
+		nv_sig_result_free(&r);
+	}
 	world_free(&w);
 }
 
