@@ -6,8 +6,6 @@ through the source's proxy (spec.proxySecretRef), unlike Flux's."""
 import socket
 import time
 
-import pytest
-
 from notation_fixtures import *  # noqa: F401,F403
 import faultproxy  # noqa: E402
 import revocation_servers  # noqa: E402

@@ -666,7 +666,8 @@ static void test_ocsp_deadline(void **state)
 	start = ftime_mono_ms();
 	/* a responder that does not answer within LIMIT_OCSP_TIMEOUT_MS: unknown, not a hang */
 	expect_result(&p, 0, NV_REV_UNKNOWN, NULL);
-	assert_true(ftime_mono_ms() - start < LIMIT_OCSP_TIMEOUT_MS + 800);
+	/* (valgrind slows the work around the request, not the deadline itself) */
+	assert_true(ftime_mono_ms() - start < LIMIT_OCSP_TIMEOUT_MS + (getenv("FERRY_UNDER_VALGRIND") ? 3000 : 800));
 	assert_true(ftime_mono_ms() - start >= LIMIT_OCSP_TIMEOUT_MS - 100);
 	free(server_log());
 	buf_free(&resp);
