@@ -241,6 +241,14 @@ static int open_parent(struct extractor *x, const char **leaf)
 		*end = '\0';
 		next = openat(cur, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT) {
+			/* a parent made here is an inode like any entry's: without
+			 * counting it, one deep name per entry multiplies the tree */
+			if (++x->entries > x->lim.entries) {
+				close(cur);
+				*end = '/';
+				return entry_fail(x, "archive has more than %" PRIu64 " entries (counting the "
+						  "parent directories it implies)", x->lim.entries);
+			}
 			if (mkdirat(cur, p, 0755) < 0 && errno != EEXIST)
 				goto fail;
 			next = openat(cur, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -41,7 +41,7 @@ struct extract_stats {
 struct extract_limits {
 	uint64_t total_bytes;       /* defaults from limits.h when 0 */
 	uint64_t file_bytes;
-	uint64_t entries;
+	uint64_t entries;           /* tar entries plus the parent directories they imply */
 	uint64_t inflated_bytes;
 };
 

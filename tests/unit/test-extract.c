@@ -897,6 +897,33 @@ static void test_entry_limit(void **state)
 	assert_false(fs_exists_at(f->dest_fd, "f10"));
 }
 
+/* Parent directories an entry implies are inodes too: one deep name per entry
+ * must not multiply the tree past the entry limit. */
+static void test_entry_limit_counts_implied_parents(void **state)
+{
+	struct fixture *f = *state;
+	struct extract_limits lim = { .entries = 10 };
+
+	tar_begin(f, COMP_NONE);
+	add_file(f, "1/2/3/4/5/6/7/8/9/f", "x", 0644);
+	tar_end(f);
+	assert_int_equal(run(f, NULL, &lim), 0);
+	assert_content(f->dest_fd, "1/2/3/4/5/6/7/8/9/f", "x");
+
+	fs_empty_dir_at(f->dest_fd);
+	assert_int_equal(ftruncate(f->blob_fd, 0), 0);
+	assert_int_equal(lseek(f->blob_fd, 0, SEEK_SET), 0);
+	tar_begin(f, COMP_NONE);
+	add_file(f, "a/f", "x", 0644);
+	add_file(f, "b/c/d/e/g/h/i/j/k/l/f", "x", 0644);
+	tar_end(f);
+	expect_error(f, &lim, "tar entry \"b/c/d/e/g/h/i/j/k/l/f\": archive has more than 10 entries "
+		     "(counting the parent directories it implies)");
+	assert_false(fs_exists_at(f->dest_fd, "b/c/d/e/g/h/i/j"));
+	assert_false(fs_exists_at(f->dest_fd, "b/c/d/e/g/h/i/j/k/l/f"));
+	assert_nothing_outside(f);
+}
+
 /* ---- ignore rules ---- */
 
 static void test_ignore_rules_applied(void **state)
@@ -1034,6 +1061,7 @@ int main(void)
 		T(test_total_limit),
 		T(test_inflated_limit_counts_skipped_data),
 		T(test_entry_limit),
+		T(test_entry_limit_counts_implied_parents),
 		T(test_ignore_rules_applied),
 		T(test_extraction_streams),
 #undef T
