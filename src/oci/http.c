@@ -433,6 +433,14 @@ static int transport_error(struct oci_http *h, const char *method, const char *u
 	return -1;
 }
 
+static bool same_origin(const char *a, const char *b)
+{
+	_cleanup_free_ char *oa = oci_url_origin(a);
+	_cleanup_free_ char *ob = oci_url_origin(b);
+
+	return oa && ob && !strcmp(oa, ob);
+}
+
 static bool is_redirect(long status)
 {
 	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -491,6 +499,16 @@ int oci_http_do(struct oci_http *h, const struct oci_http_req *req, struct oci_h
 		}
 		if (status == 303 || ((status == 301 || status == 302) && !strcmp(method, "POST")))
 			method = "GET";
+		/* 307/308 repeat the body: a form (a token grant with its refresh
+		 * token) goes only where its Authorization would go */
+		if (!strcmp(method, "POST") && req->form && !same_origin(url, location)) {
+			_cleanup_free_ char *shown = oci_url_redact(url);
+			_cleanup_free_ char *to = oci_url_redact(location);
+
+			ferr_set(e, "", "%s %s: redirect to %s refused: the form holds credentials and is not sent "
+				 "to another origin", method, shown, to);
+			goto out;
+		}
 		free(url);
 		url = xstrdup(location);
 	}

@@ -35,7 +35,8 @@ struct oci_http_req {
 	const char *accept;         /* NULL: none */
 	const char *authorization;  /* header value, sent only to auth_origin */
 	const char *auth_origin;    /* "scheme://host:port" (oci_url_origin) */
-	const char *form;           /* POST body, application/x-www-form-urlencoded */
+	const char *form;           /* POST body, application/x-www-form-urlencoded; may hold
+	                             * credentials: a 307/308 to another origin is refused */
 	const void *data;           /* or a raw POST body of data_len bytes (may hold NULs), */
 	size_t data_len;
 	const char *content_type;   /* sent as Content-Type with data */

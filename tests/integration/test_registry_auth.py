@@ -254,3 +254,93 @@ def test_cloud_provider_registries_are_refused_others_pull(registry, probe):
     assert res.ok, res
     assert res.out[0]["digest"] == digest
     assert f"spec.provider 'azure' has no effect: {registry.host} is not a registry of that provider" in res.stderr
+
+
+class _TokenRealmWorld:
+    """A registry (GET /v2/app/tags/list wants a bearer token) whose token realm
+    on the same origin answers the OAuth2 POST with a 307 to `target(port)`,
+    and a second origin that records whatever reaches it."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        outer = self
+        self.requests = []          # (origin, method, path, body)
+        self.redirect_to = None     # "same" or "other"
+
+        def handler(name):
+            class H(http.server.BaseHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+
+                def log_message(self, *a):
+                    pass
+
+                def _reply(self, status, body=b"", headers=()):
+                    self.send_response(status)
+                    for k, v in headers:
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+                def _serve(self):
+                    n = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(n) if n else b""
+                    outer.requests.append((name, self.command, self.path, body))
+                    token = b'{"token":"granted","expires_in":300}'
+                    if name == "other" or self.path == "/token2":
+                        return self._reply(200, token, [("Content-Type", "application/json")])
+                    if self.path == "/token" and self.command == "POST":
+                        port = outer.registry.server_address[1] if outer.redirect_to == "same" else \
+                            outer.other.server_address[1]
+                        return self._reply(307, headers=[("Location", f"http://127.0.0.1:{port}/token2")])
+                    if self.path.startswith("/v2/app/tags/list"):
+                        if self.headers.get("Authorization") == "Bearer granted":
+                            return self._reply(200, b'{"name":"app","tags":["v1"]}',
+                                               [("Content-Type", "application/json")])
+                        realm = f"http://127.0.0.1:{outer.registry.server_address[1]}/token"
+                        return self._reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [
+                            ("Content-Type", "application/json"),
+                            ("WWW-Authenticate",
+                             f'Bearer realm="{realm}",service="svc",scope="repository:app:pull"')])
+                    return self._reply(404)
+
+                do_GET = do_POST = _serve
+            return H
+
+        self.registry = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler("registry"))
+        self.other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler("other"))
+        for srv in (self.registry, self.other):
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.host = f"127.0.0.1:{self.registry.server_address[1]}"
+
+    def stop(self):
+        for srv in (self.registry, self.other):
+            srv.shutdown()
+            srv.server_close()
+
+
+def test_refresh_token_form_is_not_repeated_to_another_origin(probe):
+    world = _TokenRealmWorld()
+    try:
+        auth = {world.host: {"identitytoken": "refresh-token-1"}}
+        # a 307 within the realm's origin repeats the POST there
+        world.redirect_to = "same"
+        res = probe.run(f"oci://{world.host}/app", ["tags"], auth=auth)
+        assert res.ok, res
+        assert [(r[0], r[1], r[2]) for r in world.requests if r[2].startswith("/token")] == [
+            ("registry", "POST", "/token"), ("registry", "POST", "/token2")]
+        assert b"refresh_token=refresh-token-1" in world.requests[-2][3]
+
+        # a 307 to another origin would repeat the refresh token there: refused
+        world.requests.clear()
+        world.redirect_to = "other"
+        res = probe.run(f"oci://{world.host}/app", ["tags"], auth=auth)
+        other = world.other.server_address[1]
+        assert res.error["error"] == (
+            f"failed to get a token: POST http://{world.host}/token: redirect to http://127.0.0.1:{other}/token2 "
+            "refused: the form holds credentials and is not sent to another origin")
+        assert not [r for r in world.requests if r[0] == "other"]
+        assert "refresh-token-1" not in res.stdout + res.stderr
+    finally:
+        world.stop()
