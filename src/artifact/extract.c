@@ -22,6 +22,7 @@
 
 #include "util/limits.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #define EXTRACT_REASON      "OCIArtifactLayerOperationFailed"
 #define READ_BLOCK_BYTES    (64 * 1024)
@@ -78,33 +79,6 @@ static bool ino_set_add(struct ino_set *s, uint64_t ino)
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid (jansson's rules). */
-static size_t utf8_seq_len(const unsigned char *s)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* Quote an untrusted name for a message: Go %q style escapes for quotes,
  * backslashes, control bytes and invalid UTF-8; long names are cut. */
 static void quote_name(const char *raw, char *out, size_t outsz)
@@ -113,12 +87,13 @@ static void quote_name(const char *raw, char *out, size_t outsz)
 	size_t o = 0, shown = 0;
 
 	while (*s && shown < SHOWN_NAME_MAX && o + 8 < outsz) {
-		size_t n = utf8_seq_len(s);
+		size_t n;
+		uint32_t r = utf8_decode(s, strnlen((const char *)s, UTF8_MAX), &n);
 
 		if (*s == '"' || *s == '\\') {
 			out[o++] = '\\';
 			out[o++] = (char)*s++;
-		} else if (n == 0 || *s < 0x20 || *s == 0x7f) {
+		} else if (utf8_is_error(r, n) || *s < 0x20 || *s == 0x7f) {
 			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", *s++);
 		} else {
 			memcpy(out + o, s, n);

@@ -5,6 +5,7 @@
 #include "util/buf.h"
 #include "util/limits.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -238,37 +239,6 @@ char *nv_name_string(const struct nv_name_attr *attrs, size_t n)
 
 /* ---- Go's strconv.Quote (%q) ---- */
 
-static int utf8_decode(const unsigned char *s, size_t n, uint32_t *r)
-{
-	uint32_t v, min;
-	size_t need, k;
-
-	if (s[0] < 0x80) {
-		*r = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 1; v = s[0] & 0x1f; min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 2; v = s[0] & 0x0f; min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 3; v = s[0] & 0x07; min = 0x10000;
-	} else {
-		return -1;
-	}
-	if (n < need + 1)
-		return -1;
-	for (k = 1; k <= need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return -1;
-		v = v << 6 | (s[k] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return -1;
-	*r = v;
-	return (int)need + 1;
-}
-
 /* Approximation of unicode.IsPrint for non-ASCII runes: controls, format
  * characters, separators other than U+0020, private use and noncharacters
  * are not printable. */
@@ -292,10 +262,10 @@ char *nv_go_quote(const char *s)
 
 	buf_append(&b, "\"", 1);
 	while (n) {
-		uint32_t r;
-		int used = utf8_decode(p, n, &r);
+		size_t used;
+		uint32_t r = utf8_decode(p, n, &used);
 
-		if (used < 0) {
+		if (utf8_is_error(r, used)) {
 			buf_printf(&b, "\\x%02x", p[0]);
 			p++;
 			n--;
@@ -304,7 +274,7 @@ char *nv_go_quote(const char *s)
 		if (r == '"' || r == '\\') {
 			buf_printf(&b, "\\%c", (char)r);
 		} else if (rune_printable(r)) {
-			buf_append(&b, p, (size_t)used);
+			buf_append(&b, p, used);
 		} else {
 			switch (r) {
 			case '\a': buf_append_str(&b, "\\a"); break;
@@ -324,7 +294,7 @@ char *nv_go_quote(const char *s)
 			}
 		}
 		p += used;
-		n -= (size_t)used;
+		n -= used;
 	}
 	buf_append(&b, "\"", 1);
 	return buf_steal(&b, NULL);

@@ -1,6 +1,7 @@
 /* der.c - strict DER element reader and value decoders (Go crypto/x509 rules). */
 #include "notation/der.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -361,64 +362,6 @@ int der_generalized_time_us(const struct der_tlv *t, int64_t *us)
 
 /* ---- strings ---- */
 
-static void put_utf8(unsigned char **o, uint32_t r)
-{
-	unsigned char *p = *o;
-
-	if (r < 0x80) {
-		*p++ = (unsigned char)r;
-	} else if (r < 0x800) {
-		*p++ = (unsigned char)(0xc0 | r >> 6);
-		*p++ = (unsigned char)(0x80 | (r & 0x3f));
-	} else if (r < 0x10000) {
-		*p++ = (unsigned char)(0xe0 | r >> 12);
-		*p++ = (unsigned char)(0x80 | (r >> 6 & 0x3f));
-		*p++ = (unsigned char)(0x80 | (r & 0x3f));
-	} else {
-		*p++ = (unsigned char)(0xf0 | r >> 18);
-		*p++ = (unsigned char)(0x80 | (r >> 12 & 0x3f));
-		*p++ = (unsigned char)(0x80 | (r >> 6 & 0x3f));
-		*p++ = (unsigned char)(0x80 | (r & 0x3f));
-	}
-	*o = p;
-}
-
-/* Go's utf8.Valid: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t need;
-		uint32_t r, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			need = 1; r = c & 0x1f; min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2; r = c & 0x0f; min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3; r = c & 0x07; min = 0x10000;
-		} else {
-			return false;
-		}
-		if (n - i - 1 < need)
-			return false;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			r = r << 6 | (s[i + k] & 0x3f);
-		}
-		if (r < min || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-			return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 static bool x509_printable(unsigned char b)
 {
 	return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
@@ -475,7 +418,7 @@ int der_string_utf8(const struct der_tlv *t, char **out, const char **why)
 		break;
 	case DER_T61_STRING:
 		for (i = 0; i < n; i++)
-			put_utf8(&o, v[i]);
+			o += utf8_encode(v[i], o);
 		break;
 	case DER_BMP_STRING:
 		*why = "invalid BMPString";
@@ -489,7 +432,7 @@ int der_string_utf8(const struct der_tlv *t, char **out, const char **why)
 			/* UCS-2: surrogates and noncharacters are refused (Go) */
 			if ((u >= 0xd800 && u <= 0xdfff) || u == 0xfffe || u == 0xffff || (u >= 0xfdd0 && u <= 0xfdef))
 				goto bad;
-			put_utf8(&o, u);
+			o += utf8_encode(u, o);
 		}
 		break;
 	case DER_UNIVERSAL_STRING:
@@ -503,7 +446,7 @@ int der_string_utf8(const struct der_tlv *t, char **out, const char **why)
 			uint32_t r = (uint32_t)v[i] << 24 | (uint32_t)v[i + 1] << 16 | (uint32_t)v[i + 2] << 8 | v[i + 3];
 			if (r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
 				goto bad;
-			put_utf8(&o, r);
+			o += utf8_encode(r, o);
 		}
 		break;
 	default:

@@ -5,6 +5,7 @@
 #include "notation/envelope_internal.h"
 #include "util/limits.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -95,42 +96,6 @@ static int read_head(struct walk *w, const unsigned char *p, size_t n, struct he
 	return 0;
 }
 
-static bool utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t need;
-		uint32_t r, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			need = 1; r = c & 0x1f; min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2; r = c & 0x0f; min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3; r = c & 0x07; min = 0x10000;
-		} else {
-			return false;
-		}
-		if (n - i - 1 < need)
-			return false;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			r = r << 6 | (s[i + k] & 0x3f);
-		}
-		if (r < min || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-			return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 /* Two map keys that decode to the same value. */
 static bool same_key(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
 {
@@ -206,7 +171,7 @@ static int walk_item(struct walk *w, const unsigned char *p, size_t n, size_t *u
 	case 3:
 		if (h.arg > n - off)
 			return walk_fail(w, "unexpected EOF");
-		if (h.major == 3 && !utf8_ok(p + off, (size_t)h.arg))
+		if (h.major == 3 && !utf8_valid(p + off, (size_t)h.arg))
 			return walk_fail(w, "cbor: invalid UTF-8 string");
 		off += (size_t)h.arg;
 		break;

@@ -8,6 +8,7 @@
 
 #include "util/limits.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 struct parser {
 	const unsigned char *p;
@@ -42,59 +43,11 @@ static void sb_puts(struct sbuf *b, const char *s)
 
 static void sb_put_utf8(struct sbuf *b, uint32_t r)
 {
-	if (r < 0x80) {
-		sb_putc(b, (char)r);
-	} else if (r < 0x800) {
-		sb_putc(b, (char)(0xC0 | (r >> 6)));
-		sb_putc(b, (char)(0x80 | (r & 0x3F)));
-	} else if (r < 0x10000) {
-		sb_putc(b, (char)(0xE0 | (r >> 12)));
-		sb_putc(b, (char)(0x80 | ((r >> 6) & 0x3F)));
-		sb_putc(b, (char)(0x80 | (r & 0x3F)));
-	} else {
-		sb_putc(b, (char)(0xF0 | (r >> 18)));
-		sb_putc(b, (char)(0x80 | ((r >> 12) & 0x3F)));
-		sb_putc(b, (char)(0x80 | ((r >> 6) & 0x3F)));
-		sb_putc(b, (char)(0x80 | (r & 0x3F)));
-	}
-}
+	unsigned char enc[UTF8_MAX];
+	size_t n = utf8_encode(r, enc);
 
-/* Go's utf8.DecodeRune: returns the rune and its width; invalid input gives
- * 0xFFFD with width 1 (overlong forms and surrogates are invalid). */
-static uint32_t decode_rune(const unsigned char *s, size_t n, size_t *width)
-{
-	uint32_t r;
-	size_t need;
-
-	*width = 1;
-	if (n == 0)
-		return 0xFFFD;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		need = 2;
-		r = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		need = 3;
-		r = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		need = 4;
-		r = s[0] & 0x07;
-	} else {
-		return 0xFFFD;
-	}
-	if (n < need)
-		return 0xFFFD;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0xFFFD;
-		r = (r << 6) | (s[i] & 0x3F);
-	}
-	if ((need == 3 && r < 0x800) || (need == 4 && (r < 0x10000 || r > 0x10FFFF)) ||
-	    (r >= 0xD800 && r <= 0xDFFF))
-		return 0xFFFD;
-	*width = need;
-	return r;
+	for (size_t i = 0; i < n; i++)
+		sb_putc(b, (char)enc[i]);
 }
 
 /* Approximation of Go's strconv.IsPrint for runes outside ASCII: the C1
@@ -123,9 +76,9 @@ static void quote_into(struct sbuf *b, const char *str)
 	sb_putc(b, '"');
 	while (n > 0) {
 		size_t w;
-		uint32_t r = decode_rune(s, n, &w);
+		uint32_t r = utf8_decode(s, n, &w);
 
-		if (r == 0xFFFD && w == 1) {
+		if (utf8_is_error(r, w)) {
 			snprintf(hex, sizeof(hex), "\\x%02x", s[0]);
 			sb_puts(b, hex);
 		} else if (r == '"' || r == '\\') {
@@ -320,7 +273,7 @@ static void decode_string(const unsigned char *s, size_t n, char **out, size_t *
 							continue;
 						}
 					}
-					r = 0xFFFD;
+					r = UTF8_RUNE_ERROR;
 				}
 				sb_put_utf8(&b, r);
 				continue;
@@ -330,10 +283,10 @@ static void decode_string(const unsigned char *s, size_t n, char **out, size_t *
 			}
 		} else {
 			size_t w;
-			uint32_t r = decode_rune(s + i, n - i, &w);
+			uint32_t r = utf8_decode(s + i, n - i, &w);
 
-			if (r == 0xFFFD && w == 1)
-				sb_put_utf8(&b, 0xFFFD);
+			if (utf8_is_error(r, w))
+				sb_put_utf8(&b, UTF8_RUNE_ERROR);
 			else
 				for (size_t k = 0; k < w; k++)
 					sb_putc(&b, (char)s[i + k]);

@@ -8,6 +8,7 @@
 
 #include "notation/gojson.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #define REASON "VerificationError"
 
@@ -18,40 +19,6 @@ struct runes {
 	size_t n;
 };
 
-static uint32_t next_rune(const unsigned char *s, size_t n, size_t *w)
-{
-	uint32_t r;
-	size_t need;
-
-	*w = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		need = 2;
-		r = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		need = 3;
-		r = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		need = 4;
-		r = s[0] & 0x07;
-	} else {
-		return 0xFFFD;
-	}
-	if (n < need)
-		return 0xFFFD;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0xFFFD;
-		r = (r << 6) | (s[i] & 0x3F);
-	}
-	if ((need == 3 && r < 0x800) || (need == 4 && (r < 0x10000 || r > 0x10FFFF)) ||
-	    (r >= 0xD800 && r <= 0xDFFF))
-		return 0xFFFD;
-	*w = need;
-	return r;
-}
-
 static void to_runes(const char *s, size_t len, struct runes *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -60,35 +27,16 @@ static void to_runes(const char *s, size_t len, struct runes *out)
 	out->r = xcalloc(len + 1, sizeof(*out->r));
 	out->n = 0;
 	while (i < len) {
-		out->r[out->n++] = next_rune(p + i, len - i, &w);
+		out->r[out->n++] = utf8_decode(p + i, len - i, &w);
 		i += w;
 	}
 }
 
 static void put_rune(char **buf, size_t *len, size_t *cap, uint32_t r)
 {
-	unsigned char tmp[4];
-	size_t n;
+	unsigned char tmp[UTF8_MAX];
+	size_t n = utf8_encode(r, tmp);
 
-	if (r < 0x80) {
-		tmp[0] = (unsigned char)r;
-		n = 1;
-	} else if (r < 0x800) {
-		tmp[0] = (unsigned char)(0xC0 | (r >> 6));
-		tmp[1] = (unsigned char)(0x80 | (r & 0x3F));
-		n = 2;
-	} else if (r < 0x10000) {
-		tmp[0] = (unsigned char)(0xE0 | (r >> 12));
-		tmp[1] = (unsigned char)(0x80 | ((r >> 6) & 0x3F));
-		tmp[2] = (unsigned char)(0x80 | (r & 0x3F));
-		n = 3;
-	} else {
-		tmp[0] = (unsigned char)(0xF0 | (r >> 18));
-		tmp[1] = (unsigned char)(0x80 | ((r >> 12) & 0x3F));
-		tmp[2] = (unsigned char)(0x80 | ((r >> 6) & 0x3F));
-		tmp[3] = (unsigned char)(0x80 | (r & 0x3F));
-		n = 4;
-	}
 	if (*len + n + 1 > *cap) {
 		*cap = (*len + n + 1) * 2;
 		*buf = xrealloc(*buf, *cap);

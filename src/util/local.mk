@@ -8,6 +8,7 @@ libferry_a_SOURCES += \
 	src/util/timeutil.c src/util/timeutil.h \
 	src/util/b64.c src/util/b64.h \
 	src/util/digest.c src/util/digest.h \
+	src/util/utf8.c src/util/utf8.h \
 	src/util/jsonutil.c src/util/jsonutil.h
 
 UNIT_TESTS += tests/unit/test-util

@@ -1,4 +1,4 @@
-/* test-util.c - durations, timestamps, base64, digests, buffers, state-dir files. */
+/* test-util.c - durations, timestamps, base64, digests, UTF-8, buffers, state-dir files. */
 #include "unit.h"
 
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include "util/jsonutil.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static void test_duration_parse(void **state)
 {
@@ -208,6 +209,50 @@ static void test_fs_empty_dir_twice(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void test_utf8(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		uint32_t rune;
+		size_t width;
+	} cases[] = {
+		{ "A", 1, 'A', 1 },
+		{ "\xc3\xa9", 2, 0xE9, 2 },
+		{ "\xe2\x82\xac", 3, 0x20AC, 3 },
+		{ "\xef\xbf\xbd", 3, UTF8_RUNE_ERROR, 3 },      /* an encoded U+FFFD is valid */
+		{ "\xf0\x9f\x98\x80", 4, 0x1F600, 4 },
+		{ "\xf4\x8f\xbf\xbf", 4, 0x10FFFF, 4 },
+		{ "\xc0\xaf", 2, UTF8_RUNE_ERROR, 1 },          /* overlong */
+		{ "\xe0\x80\xaf", 3, UTF8_RUNE_ERROR, 1 },      /* overlong */
+		{ "\xed\xa0\x80", 3, UTF8_RUNE_ERROR, 1 },      /* surrogate */
+		{ "\xf4\x90\x80\x80", 4, UTF8_RUNE_ERROR, 1 }, /* above U+10FFFF */
+		{ "\xe2\x82", 2, UTF8_RUNE_ERROR, 1 },          /* truncated */
+		{ "\xe2\x28\xa1", 3, UTF8_RUNE_ERROR, 1 },      /* bad continuation */
+		{ "\x80", 1, UTF8_RUNE_ERROR, 1 },
+		{ "\xff", 1, UTF8_RUNE_ERROR, 1 },
+	};
+	unsigned char enc[UTF8_MAX];
+	size_t w;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint32_t r = utf8_decode(cases[i].in, cases[i].len, &w);
+		bool valid = !(cases[i].rune == UTF8_RUNE_ERROR && cases[i].width == 1);
+
+		assert_int_equal(r, cases[i].rune);
+		assert_int_equal(w, cases[i].width);
+		assert_int_equal(utf8_valid(cases[i].in, cases[i].len), valid);
+		if (valid) {
+			assert_int_equal(utf8_encode(r, enc), w);
+			assert_memory_equal(enc, cases[i].in, w);
+		}
+	}
+	assert_int_equal(utf8_decode("", 0, &w), UTF8_RUNE_ERROR);
+	assert_int_equal(w, 0);
+	assert_true(utf8_valid("d\xc3\xa9j\xc3\xa0 vu", 9));
+	assert_false(utf8_valid("d\xc3\xa9j\xc3", 5));
+}
+
 static void test_json_strict(void **state)
 {
 	struct ferry_err e;
@@ -240,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_buf_limit),
 		cmocka_unit_test(test_err_prefix),
 		cmocka_unit_test(test_fs_atomic_and_nofollow),
