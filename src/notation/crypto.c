@@ -2,6 +2,7 @@
  * verification on wolfCrypt with Go's acceptance rules. */
 #include "notation/crypto.h"
 #include "notation/der.h"
+#include "util/digest.h"
 #include "util/mem.h"
 
 #include <string.h>
@@ -55,17 +56,6 @@ static int bit_length(const unsigned char *p, size_t n)
 	return bits;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A curve constant (wolfCrypt keeps them as hex text) as size big-endian bytes. */
 static int curve_constant(const char *hex, unsigned char *out, size_t size)
 {
@@ -75,7 +65,7 @@ static int curve_constant(const char *hex, unsigned char *out, size_t size)
 		return -1;
 	memset(out, 0, size);
 	for (i = 0; i < len; i++) {
-		int v = hex_nibble(hex[len - 1 - i]);
+		int v = hex_digit(hex[len - 1 - i]);
 		if (v < 0)
 			return -1;
 		out[size - 1 - i / 2] |= (unsigned char)(i % 2 ? v << 4 : v);

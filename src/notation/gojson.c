@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/digest.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -182,17 +183,6 @@ static void skip_ws(struct parser *ps)
 		ps->p++;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Check a string literal starting at '"' and leave p after the closing quote;
  * *raw / *raw_len delimit its content. */
 static int scan_string(struct parser *ps, const unsigned char **raw, size_t *raw_len)
@@ -219,7 +209,7 @@ static int scan_string(struct parser *ps, const unsigned char **raw, size_t *raw
 					ps->p++;
 					if (ps->p >= ps->end)
 						return syntax_error(ps, "");
-					if (hexval(*ps->p) < 0)
+					if (hex_digit((char)*ps->p) < 0)
 						return syntax_error(ps, "in \\u hexadecimal character escape");
 				}
 			} else if (!strchr("\"\\/bfnrt", c) || c == '\0') {
@@ -236,7 +226,7 @@ static uint32_t read_u4(const unsigned char *s)
 	uint32_t r = 0;
 
 	for (int i = 0; i < 4; i++)
-		r = (r << 4) | (uint32_t)hexval(s[i]);
+		r = (r << 4) | (uint32_t)hex_digit((char)s[i]);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "notation/gojson.h"
+#include "util/digest.h"
 #include "util/mem.h"
 #include "util/utf8.h"
 
@@ -62,17 +63,6 @@ static bool ldap_special(uint32_t c)
 {
 	return c == ' ' || c == '"' || c == '#' || c == '+' || c == ',' || c == ';' || c == '<' ||
 	       c == '=' || c == '>' || c == '\\';
-}
-
-static int hexval(uint32_t c)
-{
-	if (c >= '0' && c <= '9')
-		return (int)(c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (int)(c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (int)(c - 'A' + 10);
-	return -1;
 }
 
 /* Go's %#U of a byte taken as a rune: U+0067 'g' */
@@ -147,8 +137,8 @@ static int ldap_decode(const char *in, size_t len, char **out, char **err)
 			free(pair);
 			goto out;
 		}
-		hi = hexval((unsigned char)pair[0]);
-		lo = hexval((unsigned char)pair[1]);
+		hi = hex_digit(pair[0]);
+		lo = hex_digit(pair[1]);
 		if (hi < 0 || lo < 0) {
 			bad = go_sharp_u((unsigned char)(hi < 0 ? pair[0] : pair[1]));
 			*err = xasprintf("failed to decode escaped character: encoding/hex: invalid byte: %s", bad);
