@@ -80,7 +80,7 @@ static void mark_verification(struct rc_status *st, const struct rc_result *r, i
 }
 
 static void log_outcome(const struct cfg_source *src, const struct rc_status *st, const struct rc_result *r,
-			bool new_artifact)
+			bool success, bool new_artifact)
 {
 	char *source = xasprintf("%s/%s", st->ns, st->name);
 	struct log_fields f = { .source = source, .revision = r->revision, .reason = r->reason };
@@ -98,9 +98,15 @@ static void log_outcome(const struct cfg_source *src, const struct rc_status *st
 		f.reason = "NewArtifact";
 		log_event(LOG_NOTICE, &f, "stored artifact with revision '%s' from '%s' in %s", r->revision,
 			  src->url, str_or(st->artifact.path, ""));
-	} else {
+	} else if (success) {
 		f.reason = "ArtifactUpToDate";
 		log_event(LOG_INFO, &f, "artifact up-to-date with remote revision: '%s'", str_or(r->revision, ""));
+	} else if (r->up_to_date && st->has_artifact) {
+		log_event(LOG_WARNING, &f, "the worker found revision '%s' up to date, but the stored artifact is "
+			  "'%s'; building it on the next run", str_or(r->revision, ""), st->artifact.revision);
+	} else if (r->up_to_date) {
+		log_event(LOG_WARNING, &f, "the worker found revision '%s' up to date, but no artifact is stored; "
+			  "building it on the next run", str_or(r->revision, ""));
 	}
 	if (r->verify == RC_VERIFY_VERIFIED && r->verify_message) {
 		f.reason = "VerificationLogged";
@@ -194,7 +200,9 @@ bool rc_apply(struct store *s, const struct cfg_source *src, struct rc_status *s
 	case RC_OK:
 		cond_delete(&st->conds, COND_FETCH_FAILED);
 		if (r->up_to_date) {
-			success = true;
+			/* only what the store holds now is up to date: the revision may
+			 * have left storage while the worker ran */
+			success = st->has_artifact && r->revision && str_eq(st->artifact.revision, r->revision);
 		} else if (r->staged) {
 			success = promote(s, src, st, r, gen, now);
 			new_artifact = success;
@@ -221,7 +229,7 @@ bool rc_apply(struct store *s, const struct cfg_source *src, struct rc_status *s
 		break;
 	}
 	finish(st, success, stalled, gen, now);
-	log_outcome(src, st, r, new_artifact);
+	log_outcome(src, st, r, success, new_artifact);
 	return cond_is(&st->conds, COND_READY, COND_TRUE);
 }
 

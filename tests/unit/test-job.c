@@ -1,4 +1,5 @@
-/* test-job.c - job records handed to ferry-worker: round trip, least privilege. */
+/* test-job.c - job records handed to ferry-worker: round trip, least
+ * privilege; and what the parent makes of a worker's result record. */
 #include "unit.h"
 
 #include <stdio.h>
@@ -7,6 +8,7 @@
 
 #include "config/config.h"
 #include "reconcile/job.h"
+#include "reconcile/reconcile.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -134,11 +136,111 @@ static void test_malformed_jobs_are_refused(void **state)
 	}
 }
 
+/* ---- results from a worker ---- */
+
+#define HEX1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define HEX2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+static const char APP[] =
+	"apiVersion: source.toolkit.fluxcd.io/v1\n"
+	"kind: OCIRepository\n"
+	"metadata: {name: app, namespace: edge}\n"
+	"spec: {interval: 5m, url: 'oci://registry.example/apps/app', ref: {tag: v1}}\n";
+
+static void up_to_date(struct rc_result *r, const char *revision)
+{
+	rc_result_init(r);
+	r->revision = xstrdup(revision);
+	r->manifest_digest = xstrdup(strchr(revision, '@') + 1);
+	r->up_to_date = true;
+}
+
+/* The status says revision v1 (HEX1) is stored, as it is after a promotion. */
+static void stored_v1(struct store *s, const struct cfg_source *src, struct rc_status *st)
+{
+	struct ferry_err e;
+	char *rel;
+	int fd;
+
+	ferr_clear(&e);
+	assert_int_equal(store_stage_dir(s, "edge", "app", &rel, &fd, &e), 0);
+	close(fd);
+	assert_int_equal(store_promote(s, "edge", "app", HEX1, rel, false, &e), 0);
+	free(rel);
+	rc_status_init(st, src);
+	st->has_artifact = true;
+	st->artifact.revision = xstrdup("v1@sha256:" HEX1);
+	st->artifact.entry = xstrdup(HEX1);
+	st->artifact.path = store_path(s, "edge", "app", HEX1);
+}
+
+/* "Up to date" from a worker is believed only for the revision the store
+ * holds when the parent applies it: a worker that lies, or an artifact that
+ * left storage while the worker ran, must not end in Ready=True. */
+static void test_up_to_date_needs_the_stored_revision(void **state)
+{
+	char dir[] = "/tmp/ferry-test-apply-XXXXXX";
+	struct cfg_set *cfg = NULL;
+	const struct cfg_source *src;
+	const struct condition *in_storage;
+	struct rc_status st;
+	struct rc_result r;
+	struct store s;
+	struct ferry_err e;
+
+	assert_non_null(mkdtemp(dir));
+	ferr_clear(&e);
+	assert_int_equal(cfg_load_text("edge.yaml", APP, sizeof(APP) - 1, &cfg, &e), 0);
+	assert_int_equal(cfg->n_errors, 0);
+	src = cfg_find_source(cfg, "edge", "app");
+	assert_non_null(src);
+	assert_int_equal(store_open(dir, &s, &e), 0);
+
+	/* the stored revision: Ready */
+	stored_v1(&s, src, &st);
+	up_to_date(&r, "v1@sha256:" HEX1);
+	assert_true(rc_apply(&s, src, &st, &r, 1700000000));
+	assert_true(cond_is(&st.conds, COND_ARTIFACT_IN_STORAGE, COND_TRUE));
+	rc_result_free(&r);
+
+	/* another revision claimed up to date: not Ready, nothing claims it is stored */
+	up_to_date(&r, "v2@sha256:" HEX2);
+	assert_false(rc_apply(&s, src, &st, &r, 1700000100));
+	assert_false(cond_is(&st.conds, COND_READY, COND_TRUE));
+	assert_string_equal(st.artifact.revision, "v1@sha256:" HEX1);
+	in_storage = cond_get(&st.conds, COND_ARTIFACT_IN_STORAGE);
+	assert_true(!in_storage || !strstr(in_storage->message, HEX2));
+	rc_result_free(&r);
+	rc_status_free(&st);
+
+	/* the stored revision vanished while the worker ran */
+	assert_int_equal(store_remove_source(&s, "edge", "app"), 0);
+	stored_v1(&s, src, &st);
+	assert_int_equal(store_remove_source(&s, "edge", "app"), 0);
+	up_to_date(&r, "v1@sha256:" HEX1);
+	assert_false(rc_apply(&s, src, &st, &r, 1700000200));
+	assert_false(st.has_artifact);
+	assert_false(cond_is(&st.conds, COND_READY, COND_TRUE));
+	assert_false(cond_is(&st.conds, COND_ARTIFACT_IN_STORAGE, COND_TRUE));
+	rc_result_free(&r);
+	rc_status_free(&st);
+
+	store_close(&s);
+	cfg_set_free(cfg);
+	{
+		int fd = fs_open_dir(dir, false, 0);
+		fs_empty_dir_at(fd);
+		close(fd);
+		rmdir(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_carries_only_referenced_secrets),
 		cmocka_unit_test(test_malformed_jobs_are_refused),
+		cmocka_unit_test(test_up_to_date_needs_the_stored_revision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
