@@ -103,6 +103,7 @@ struct cfg_set {
 	struct cfg_diag *diags;         /* in file order */
 	size_t n_diags;
 	size_t n_errors;
+	size_t n_exposed_secrets;       /* Secrets in files readable by all users */
 	char **rejected_secrets;        /* "ns/name" of Secrets not loaded because of errors, sorted */
 	size_t n_rejected_secrets;
 };

@@ -176,11 +176,13 @@ void cfg_load_file_text(struct cfg_build *b, const char *file, const char *text,
 			cfg_build_diag(b, CFG_DIAG_ERROR, file, 0, 0, "%s", yerr.msg);
 	}
 	for (size_t i = 0; i < f.n_secret_ids; i++) {
-		if (mode != (mode_t)-1 && (mode & S_IROTH))
+		if (mode != (mode_t)-1 && (mode & S_IROTH)) {
+			b->set->n_exposed_secrets++;
 			cfg_build_diag(b, CFG_DIAG_WARNING, file, 0, 0,
 				       "holds Secret %s but is readable by all users (mode %04o); make it readable "
 				       "only by root and the ferry group (chmod 0640)",
 				       f.secret_ids[i], (unsigned)(mode & 07777));
+		}
 		free(f.secret_ids[i]);
 	}
 	free(f.secret_ids);

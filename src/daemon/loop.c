@@ -49,7 +49,8 @@ void daemon_refresh_status(struct daemon *d)
 {
 	struct notify_summary s = { .sources = d->n_src, .next_check_ms = -1, .config_error = d->config_error,
 				    .socket_error = d->socket_error, .stopping = d->stopping,
-				    .running = d->running };
+				    .running = d->running,
+				    .exposed_secrets = d->cfg ? d->cfg->set->n_exposed_secrets : 0 };
 	int64_t now = daemon_now_ms(), next = SCHED_NEVER;
 	char *text;
 

@@ -54,6 +54,9 @@ char *notify_status_text(const struct notify_summary *s)
 		buf_printf(&b, "; %s", s->config_error);
 	if (s->socket_error)
 		buf_printf(&b, "; control socket unavailable: %s", s->socket_error);
+	if (s->exposed_secrets)
+		buf_printf(&b, "; warning: %zu Secret%s in files readable by all users (see the journal)",
+			   s->exposed_secrets, s->exposed_secrets == 1 ? "" : "s");
 	text = buf_steal(&b, &len);
 	for (char *p = text; *p; p++)
 		if (*p == '\n' || *p == '\r' || *p == '\t')

@@ -26,6 +26,7 @@ struct notify_summary {
 	int64_t next_check_ms;       /* from now; < 0: nothing scheduled */
 	const char *config_error;    /* NULL when the config loaded cleanly */
 	const char *socket_error;    /* NULL when the control socket listens */
+	size_t exposed_secrets;      /* Secrets in config files readable by all users */
 	bool stopping;
 	size_t running;              /* workers still running while stopping */
 };

@@ -168,6 +168,7 @@ static void test_secret_permissions(void **state)
 	expect_diag(set, CFG_DIAG_WARNING, want);
 	free(want);
 	assert_int_equal(count_diags(set, CFG_DIAG_WARNING), 2);
+	assert_int_equal(set->n_exposed_secrets, 2);
 	assert_int_equal(set->n_errors, 1);
 	assert_int_equal(set->n_secrets, 2);
 	assert_non_null(cfg_find_secret(set, "ops", "tight"));

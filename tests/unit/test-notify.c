@@ -42,6 +42,8 @@ static void test_errors_appended(void **state)
 
 	expect(&s, "1 source: 1 ready; next check in 0s; config error, running the previous config: "
 		   "a.yaml:3:1: bad x; control socket unavailable: /run/ferry/ferryd.sock: bind: Permission denied");
+	s = (struct notify_summary){ .sources = 1, .ready = 1, .next_check_ms = -1, .exposed_secrets = 2 };
+	expect(&s, "1 source: 1 ready; warning: 2 Secrets in files readable by all users (see the journal)");
 }
 
 static void test_stopping_and_length(void **state)
