@@ -87,3 +87,19 @@ def test_control_socket_unavailable_keeps_reconciling(registry, ferry, daemon, t
     assert "control socket unavailable" in daemon.log()
     assert blocker.read_text() == "x"
     assert daemon.stop() == 0
+
+
+def test_status_warns_about_world_readable_secrets(ferry, daemon):
+    ferry.source("app", "oci://127.0.0.1:9/nothing/here", interval="1h", extra_spec="insecure: true\n")
+    ferry.write("creds.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\n"
+                              "stringData: {password: hunter2}\n", mode=0o644)
+    daemon.start(spread="0s")
+    ready = daemon.notify.wait_for("READY", "1")[0]
+    assert ready[1]["STATUS"].endswith("; warning: 1 Secret in files readable by all users (see the journal)"), ready
+    assert "hunter2" not in ready[1]["STATUS"]
+    # tightening the mode and reloading clears the warning
+    os.chmod(os.path.join(ferry.config_dir, "creds.yaml"), 0o640)
+    before = time.monotonic()
+    daemon.signal(signal.SIGHUP)
+    again = daemon.notify.wait_for("READY", "1", after=before)[0]
+    assert "readable by all users" not in again[1]["STATUS"], again
