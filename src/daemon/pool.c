@@ -53,12 +53,35 @@ static void end_run(struct daemon *d, struct dsource *ds)
 	d->running--;
 }
 
+/* Another run of the same ns/name still going: a source removed from the
+ * config while its worker ran and added again starts a second one. */
+static bool other_run_alive(const struct daemon *d, const struct dsource *ds)
+{
+	for (size_t i = 0; i < d->n_src; i++)
+		if (d->src[i] != ds && d->src[i]->running && str_eq(d->src[i]->st.ns, ds->st.ns) &&
+		    str_eq(d->src[i]->st.name, ds->st.name))
+			return true;
+	for (size_t i = 0; i < d->n_gone; i++)
+		if (d->gone[i] != ds && d->gone[i]->running && str_eq(d->gone[i]->st.ns, ds->st.ns) &&
+		    str_eq(d->gone[i]->st.name, ds->st.name))
+			return true;
+	return false;
+}
+
+/* Leftovers of a worker that did not say what it staged; never while
+ * another worker of the same source may be filling its own staging entry. */
+static void sweep(struct daemon *d, struct dsource *ds)
+{
+	if (!other_run_alive(d, ds))
+		sources_sweep_staging(d, ds->st.ns, ds->st.name);
+}
+
 static void unstage(struct daemon *d, struct dsource *ds, const struct rc_result *r)
 {
 	if (r->stage_rel && store_is_stage_name(ds->st.ns, ds->st.name, r->stage_rel))
 		store_unstage(&d->store, r->stage_rel);
 	if (r->failure == RC_FAIL_WORKER)
-		sources_sweep_staging(d, ds->st.ns, ds->st.name);
+		sweep(d, ds);
 }
 
 static void forget_gone(struct daemon *d, struct dsource *ds)
@@ -147,7 +170,7 @@ static void finish(struct daemon *d, struct dsource *ds)
 	if (ds->killed_for_stop || ds->removed) {
 		unstage(d, ds, &r);
 		if (r.failure != RC_FAIL_WORKER)
-			sources_sweep_staging(d, ds->st.ns, ds->st.name);
+			sweep(d, ds);
 		rc_result_free(&r);
 		end_run(d, ds);
 		if (ds->removed)

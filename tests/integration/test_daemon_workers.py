@@ -135,3 +135,45 @@ def test_sigterm_kills_stalled_worker_after_grace(registry, ferry, daemon, slow_
     # an aborted reconcile is not a failure of the source
     assert ferry.status("app")["status"]["conditions"] == status_before["status"]["conditions"]
     slow_proxy.release()
+
+
+def test_removed_source_readded_while_its_worker_runs(registry, ferry, daemon, slow_proxy):
+    """A source removed while its worker downloads and added back at once has
+    two workers for one name: the old one ending must not sweep the new one's
+    staging entry."""
+    files = big_files(b"copied\n")
+    d1 = push(registry, "app", "1.0", files=files)
+    copy = spec("1.0", "layerSelector:\n  mediaType: application/vnd.cncf.flux.content.v1.tar+gzip\n"
+                       "  operation: copy\n")
+    second = throttle_proxy.ThrottleProxy(registry.base_url).start()
+    try:
+        slow_proxy.hold(after_bytes=256 * 1024)
+        second.hold(after_bytes=256 * 1024)
+        ferry.source("app", slow_proxy.oci_url("app"), interval="1h", extra_spec=copy)
+        daemon.start()
+        assert slow_proxy.held.wait(15), "the first download never started"
+        old_worker = wait_until(daemon.children, what="the first worker")[0]
+
+        ferry.remove("default-app.yaml")
+        wait_until(lambda: "removed from the configuration" in daemon.log(), what="the removal", timeout=15)
+        ferry.source("app", second.oci_url("app"), interval="1h", extra_spec=copy)
+        assert second.held.wait(15), "the second download never started"
+        new_worker = wait_until(lambda: [p for p in daemon.children() if p != old_worker],
+                                what="the second worker")[0]
+        entries = wait_until(lambda: len(staging(ferry)) == 2 and staging(ferry), what="two staging entries")
+
+        # the removed source's worker ends first
+        slow_proxy.release()
+        wait_until(lambda: daemon.children() == [new_worker], what="the first worker to end", timeout=15)
+        time.sleep(0.3)
+        assert len(staging(ferry)) == 1, entries
+        assert "removing staging leftover" not in daemon.log()
+
+        second.release()
+        st = daemon.wait_ready_source("app", revision=f"1.0@{d1}", timeout=20)
+        assert st["status"]["artifact"]["path"].endswith(".blob")
+        assert daemon.condition("app", "StorageOperationFailed") is None
+        assert staging(ferry) == []
+        assert daemon.stop() == 0
+    finally:
+        second.stop()
