@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notation/gojson.h"
 #include "util/digest.h"
 #include "util/limits.h"
 #include "util/mem.h"
@@ -66,12 +67,12 @@ static int validate_bound(const struct nv_cert *c, const struct nv_cert_binding 
 		return 0;
 	ferr_clear(&inner);
 	if (nv_cert_check_signature_from(c, c, &inner) < 0) {
-		_cleanup_free_ char *q = nv_go_quote(c->subject_string);
+		_cleanup_free_ char *q = gj_quote(c->subject_string);
 		return ferr_set(e, REASON, "trusted certificate %s in trust store %s of type %s is invalid: certificate with "
 				"subject %s is not a root CA certificate: %s", key, bd->name, bd->type, q, inner.msg);
 	}
 	if (c->raw_subject_len != c->raw_issuer_len || memcmp(c->raw_subject, c->raw_issuer, c->raw_issuer_len) != 0) {
-		_cleanup_free_ char *q = nv_go_quote(c->subject_string);
+		_cleanup_free_ char *q = gj_quote(c->subject_string);
 		return ferr_set(e, REASON, "trusted certificate %s in trust store %s of type %s is invalid: certificate with "
 				"subject %s is not a root CA certificate: issuer (%s) and subject (%s) are not the same", key,
 				bd->name, bd->type, q, c->issuer_string, c->subject_string);
@@ -137,8 +138,8 @@ int nv_trust_select(const struct nv_trust *t, const struct nv_statement *st, con
 			found = t->bindings[k].type && !strcmp(t->bindings[k].type, type) &&
 				!strcmp(t->bindings[k].name, name);
 		if (!found) {
-			_cleanup_free_ char *qn = nv_go_quote(name);
-			_cleanup_free_ char *qt = nv_go_quote(type);
+			_cleanup_free_ char *qn = gj_quote(name);
+			_cleanup_free_ char *qt = gj_quote(type);
 
 			free(*out);
 			*out = NULL;

@@ -130,8 +130,4 @@ int nv_verify_with_cert(const struct nv_cert *leaf, enum nv_alg alg, bool pss_an
 			const void *data, size_t len, const void *sig, size_t sig_len,
 			struct ferry_err *e);
 
-/* s quoted as Go's %q / strconv.Quote renders it (messages quote subjects
- * this way). Caller frees. */
-char *nv_go_quote(const char *s);
-
 #endif

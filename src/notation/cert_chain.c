@@ -4,6 +4,7 @@
  * signature verification with a leaf's key. */
 #include "notation/cert_internal.h"
 #include "notation/der.h"
+#include "notation/gojson.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -497,7 +498,7 @@ static int issued_by(const struct nv_cert *c, const struct nv_cert *parent, bool
 
 static int single_cert(const struct nv_cert *c, bool timestamping, struct chain_err *ce)
 {
-	_cleanup_free_ char *q = nv_go_quote(c->subject_string);
+	_cleanup_free_ char *q = gj_quote(c->subject_string);
 	char err[256];
 	struct chain_err inner;
 
@@ -522,7 +523,7 @@ static int validate_chain(struct nv_cert *const *chain, size_t n, bool timestamp
 		return single_cert(chain[0], timestamping, ce);
 	for (i = 0; i < n; i++) {
 		const struct nv_cert *c = chain[i];
-		_cleanup_free_ char *q = nv_go_quote(c->subject_string);
+		_cleanup_free_ char *q = gj_quote(c->subject_string);
 		char err[256];
 		bool ok;
 		int rc;
@@ -540,7 +541,7 @@ static int validate_chain(struct nv_cert *const *chain, size_t n, bool timestamp
 					return chain_fail(ce, "leaf certificate with subject %s is self-signed. Certificate chain must not contain self-signed leaf certificate", q);
 				return chain_fail(ce, "intermediate certificate with subject %s is self-signed. Certificate chain must not contain self-signed intermediate certificate", q);
 			}
-			pq = nv_go_quote(chain[i + 1]->subject_string);
+			pq = gj_quote(chain[i + 1]->subject_string);
 			if (issued_by(c, chain[i + 1], &ok, err, sizeof(err)) < 0)
 				return chain_fail(ce, "invalid certificates or certificate with subject %s is not issued by %s. Error: %s", q, pq, err);
 			if (!ok)
@@ -582,7 +583,7 @@ int nv_chain_check_validity(struct nv_cert *const *chain, size_t n, int64_t at, 
 
 		if (at >= c->not_before && at <= c->not_after)
 			continue;
-		q = nv_go_quote(c->subject_string);
+		q = gj_quote(c->subject_string);
 		if (at < c->not_before) {
 			ftime_format_rfc1123z(c->not_before, when, sizeof(when));
 			return ferr_set(e, REASON, "verification time is before certificate %s validity period, it will be valid from \"%s\"", q, when);

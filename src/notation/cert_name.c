@@ -1,11 +1,10 @@
 /* cert_name.c - X.509 distinguished names: parsing as Go's crypto/x509 does,
- * rendering as Go's pkix.Name.String(), and Go's %q quoting for messages. */
+ * rendering as Go's pkix.Name.String(). */
 #include "notation/cert_internal.h"
 #include "notation/der.h"
 #include "util/buf.h"
 #include "util/limits.h"
 #include "util/mem.h"
-#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -234,68 +233,5 @@ char *nv_name_string(const struct nv_name_attr *attrs, size_t n)
 		}
 	}
 	free(groups);
-	return buf_steal(&b, NULL);
-}
-
-/* ---- Go's strconv.Quote (%q) ---- */
-
-/* Approximation of unicode.IsPrint for non-ASCII runes: controls, format
- * characters, separators other than U+0020, private use and noncharacters
- * are not printable. */
-static bool rune_printable(uint32_t r)
-{
-	if (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xa0 || r == 0xad)
-		return false;
-	if (r == 0x1680 || (r >= 0x2000 && r <= 0x200f) || (r >= 0x2028 && r <= 0x202f) ||
-	    (r >= 0x205f && r <= 0x206f) || r == 0x3000 || r == 0xfeff || (r >= 0xfff9 && r <= 0xfffb))
-		return false;
-	if ((r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000 || (r & 0xfffe) == 0xfffe || (r >= 0xfdd0 && r <= 0xfdef))
-		return false;
-	return true;
-}
-
-char *nv_go_quote(const char *s)
-{
-	struct buf b = BUF_INIT(0);
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-
-	buf_append(&b, "\"", 1);
-	while (n) {
-		size_t used;
-		uint32_t r = utf8_decode(p, n, &used);
-
-		if (utf8_is_error(r, used)) {
-			buf_printf(&b, "\\x%02x", p[0]);
-			p++;
-			n--;
-			continue;
-		}
-		if (r == '"' || r == '\\') {
-			buf_printf(&b, "\\%c", (char)r);
-		} else if (rune_printable(r)) {
-			buf_append(&b, p, used);
-		} else {
-			switch (r) {
-			case '\a': buf_append_str(&b, "\\a"); break;
-			case '\b': buf_append_str(&b, "\\b"); break;
-			case '\f': buf_append_str(&b, "\\f"); break;
-			case '\n': buf_append_str(&b, "\\n"); break;
-			case '\r': buf_append_str(&b, "\\r"); break;
-			case '\t': buf_append_str(&b, "\\t"); break;
-			case '\v': buf_append_str(&b, "\\v"); break;
-			default:
-				if (r < 0x20 || r == 0x7f)
-					buf_printf(&b, "\\x%02x", r);
-				else if (r < 0x10000)
-					buf_printf(&b, "\\u%04x", r);
-				else
-					buf_printf(&b, "\\U%08x", r);
-			}
-		}
-		p += used;
-		n -= used;
-	}
-	buf_append(&b, "\"", 1);
 	return buf_steal(&b, NULL);
 }

@@ -5,6 +5,7 @@
  * length constraints, Go's CheckSignatureFrom, the requested extended key
  * usage across the chain, and Go's error texts. */
 #include "notation/cert_internal.h"
+#include "notation/gojson.h"
 #include "util/limits.h"
 #include "util/mem.h"
 
@@ -249,11 +250,11 @@ static void build(struct builder *b, struct nv_cert **chain, size_t n, char *err
 		return;
 	if (hint.cert) {
 		char name[256];
-		_cleanup_free_ char *qe = nv_go_quote(hint.err);
+		_cleanup_free_ char *qe = gj_quote(hint.err);
 		_cleanup_free_ char *qn = NULL;
 
 		hint_name(hint.cert, name, sizeof(name));
-		qn = nv_go_quote(name);
+		qn = gj_quote(name);
 		snprintf(err, err_len, "x509: certificate signed by unknown authority (possibly because of %s while "
 			 "trying to verify candidate authority certificate %s)", qe, qn);
 	} else {

@@ -3,6 +3,7 @@
  * content type check) and Go's base64 decoding with its error offsets. */
 #include "notation/cert_internal.h"
 #include "notation/envelope_internal.h"
+#include "notation/gojson.h"
 #include "util/limits.h"
 #include "util/mem.h"
 
@@ -33,7 +34,7 @@ int nv_envelope_verify(const char *media_type, const void *data, size_t len, str
 
 	*out = NULL;
 	if (!media_type || (strcmp(media_type, NV_MT_JWS) && strcmp(media_type, NV_MT_COSE))) {
-		_cleanup_free_ char *q = nv_go_quote(media_type ? media_type : "");
+		_cleanup_free_ char *q = gj_quote(media_type ? media_type : "");
 		return ferr_set(e, NV_ENV_REASON,
 				NV_PARSE_PREFIX "signature envelope format with media type %s is not supported", q);
 	}
@@ -94,7 +95,7 @@ int nv_envelope_base_checks(const struct nv_envelope *env, const struct nv_time 
 				"mismatch between signature algorithm derived from signing certificate (%d) and signing algorithm specified (%ds)",
 				(int)derived, (int)env->alg);
 	if (!env->content_type || strcmp(env->content_type, NV_MT_PAYLOAD)) {
-		_cleanup_free_ char *q = nv_go_quote(env->content_type ? env->content_type : "");
+		_cleanup_free_ char *q = gj_quote(env->content_type ? env->content_type : "");
 		return ferr_set(e, NV_ENV_REASON, "payload content type %s not supported", q);
 	}
 	return 0;

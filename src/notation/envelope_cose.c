@@ -3,6 +3,7 @@
  * and notation-core-go's verification order. */
 #include "notation/cert_internal.h"
 #include "notation/envelope_internal.h"
+#include "notation/gojson.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/utf8.h"
@@ -626,7 +627,7 @@ static int verify_signature(const struct sign1 *m, const struct nv_cert *leaf, e
 		return fail(e, "signature is invalid. Error: algorithm not found");
 	if (!item_int64(a, &id)) {
 		_cleanup_free_ char *s = xstrndup((const char *)cbor_string_handle(a), cbor_string_length(a));
-		_cleanup_free_ char *q = nv_go_quote(s);
+		_cleanup_free_ char *q = gj_quote(s);
 		return fail(e, "signature is invalid. Error: Algorithm(%s)", q);
 	}
 	if (id != nv_alg_cose_id(alg))

@@ -392,7 +392,7 @@ static int dec_time(const struct gj_value *v, struct nv_time *t, char *err, size
 		return -1;
 	}
 	if (memchr(v->text, '\0', v->text_len) || ftime_parse_rfc3339(v->text, &t->sec, &t->nsec) < 0) {
-		_cleanup_free_ char *q = nv_go_quote(v->text);
+		_cleanup_free_ char *q = gj_quote(v->text);
 		snprintf(err, n, "parsing time %s as \"2006-01-02T15:04:05Z07:00\": cannot parse %s as \"2006\"", q, q);
 		return -1;
 	}
@@ -420,7 +420,7 @@ static int check_unambiguous(const struct gj_value *root, char *err, size_t n)
 		continue;
 dup:
 		{
-			_cleanup_free_ char *q = nv_go_quote(memchr(m->key, 0, m->key_len) ? "" : m->key);
+			_cleanup_free_ char *q = gj_quote(memchr(m->key, 0, m->key_len) ? "" : m->key);
 			snprintf(err, n, "repeated key: %s exists.", q);
 		}
 		return -1;
@@ -518,7 +518,7 @@ static int validate_protected(const struct protected *p, struct ferry_err *e)
 		} else if (must_authentic && !strcmp(c, NV_HDR_AUTHENTIC_TIME)) {
 			must_authentic = false;
 		} else if (!extended_attr(p, c)) {
-			_cleanup_free_ char *q = nv_go_quote(c);
+			_cleanup_free_ char *q = gj_quote(c);
 			return fail(e, "%s header is marked critical but not present", q);
 		}
 	}
@@ -529,7 +529,7 @@ static int validate_protected(const struct protected *p, struct ferry_err *e)
 			    must_authentic ? NV_HDR_AUTHENTIC_TIME : "", must_authentic && must_expiry ? " " : "",
 			    must_expiry ? NV_HDR_EXPIRY : "");
 	if (alg_from_name(p->alg ? p->alg : "") == NV_ALG_NONE) {
-		_cleanup_free_ char *q = nv_go_quote(p->alg ? p->alg : "");
+		_cleanup_free_ char *q = gj_quote(p->alg ? p->alg : "");
 		return fail(e, "signature algorithm %s is not supported", q);
 	}
 	return 0;

@@ -51,19 +51,17 @@ static void sb_put_utf8(struct sbuf *b, uint32_t r)
 		sb_putc(b, (char)enc[i]);
 }
 
-/* Approximation of Go's strconv.IsPrint for runes outside ASCII: the C1
- * controls, the no-break space, format characters and separators commonly
- * met are not printable; everything else is. */
+/* Approximation of Go's strconv.IsPrint: controls, format characters,
+ * separators other than U+0020, private use and noncharacters are not
+ * printable; everything else is. */
 static bool go_is_print(uint32_t r)
 {
-	if (r < 0x80)
-		return r >= 0x20 && r < 0x7F;
-	if (r < 0xA0 || r == 0xA0 || r == 0xAD)
+	if (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xa0 || r == 0xad)
 		return false;
-	if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F) ||
-	    r == 0xFEFF || r == 0x3000 || (r >= 0xFFF9 && r <= 0xFFFB) || r == 0xFFFE || r == 0xFFFF)
+	if (r == 0x1680 || (r >= 0x2000 && r <= 0x200f) || (r >= 0x2028 && r <= 0x202f) ||
+	    (r >= 0x205f && r <= 0x206f) || r == 0x3000 || r == 0xfeff || (r >= 0xfff9 && r <= 0xfffb))
 		return false;
-	if (r >= 0xE000 && r <= 0xF8FF)
+	if ((r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000 || (r & 0xfffe) == 0xfffe || (r >= 0xfdd0 && r <= 0xfdef))
 		return false;
 	return true;
 }

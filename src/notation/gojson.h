@@ -1,6 +1,6 @@
 /*
  * gojson.h - JSON read the way Go's encoding/json (v1) reads it, and Go's %q
- * quoting.
+ * quoting (every notation message that quotes a value uses gj_quote).
  *
  * Owned by notation (policy, verify). Flux and notation-go decode the trust
  * policy, the signature payload and signature manifests into Go structs; to

@@ -7,6 +7,7 @@
 
 #include "notation/crl.h"
 #include "notation/fetch.h"
+#include "notation/gojson.h"
 #include "notation/ocsp.h"
 #include "oci/oci.h"
 #include "util/log.h"
@@ -133,7 +134,7 @@ char *nv_revocation_signing_chain(struct nv_rev_ctx *ctx, struct nv_cert *const 
 		return xasprintf("unable to check revocation status, err: %s", e.msg);
 	if (r == NV_REV_OK)
 		return NULL;
-	q = nv_go_quote(chain[problem]->subject_string);
+	q = gj_quote(chain[problem]->subject_string);
 	if (r == NV_REV_REVOKED)
 		return xasprintf("signing certificate with subject %s is revoked", q);
 	return xasprintf("signing certificate with subject %s revocation status is unknown", q);

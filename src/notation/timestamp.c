@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "notation/bundle.h"
+#include "notation/gojson.h"
 #include "notation/revocation.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -16,11 +17,11 @@
 static char *range_msg(bool before, const struct nv_cert *c)
 {
 	char t[40];
-	_cleanup_free_ char *qs = nv_go_quote(c->subject_string);
+	_cleanup_free_ char *qs = gj_quote(c->subject_string);
 	_cleanup_free_ char *qt = NULL;
 
 	ftime_format_rfc1123z(before ? c->not_before : c->not_after, t, sizeof(t));
-	qt = nv_go_quote(t);
+	qt = gj_quote(t);
 	if (before)
 		return xasprintf("timestamp can be before certificate %s validity period, it will be valid from %s", qs, qt);
 	return xasprintf("timestamp can be after certificate %s validity period, it was expired at %s", qs, qt);
@@ -80,7 +81,7 @@ static char *verify_token(const struct nv_tst *tok, const struct nv_envelope *en
 	if (nv_revocation_check_chain(rev, chain, n_chain, NV_REV_TIMESTAMPING, &rr, &problem, &e) < 0) {
 		msg = xasprintf("failed to check timestamping certificate chain revocation with error: %s", e.msg);
 	} else if (rr != NV_REV_OK) {
-		_cleanup_free_ char *q = nv_go_quote(chain[problem]->subject_string);
+		_cleanup_free_ char *q = gj_quote(chain[problem]->subject_string);
 
 		msg = xasprintf(rr == NV_REV_REVOKED ? "timestamping certificate with subject %s is revoked"
 						     : "timestamping certificate with subject %s revocation status is unknown", q);

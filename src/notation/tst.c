@@ -11,6 +11,7 @@
 
 #include "notation/cert_internal.h"
 #include "notation/crypto.h"
+#include "notation/gojson.h"
 #include "util/limits.h"
 #include "util/mem.h"
 
@@ -706,8 +707,8 @@ static int signed_attrs(const struct nv_tst *t, const struct nv_tst_signer *s, s
 	if (r != 1)
 		return ferr_set(e, REASON, "cms verification failure: invalid content type: %s", err);
 	if (strcmp(oid, t->content_type) != 0) {
-		_cleanup_free_ char *qa = nv_go_quote(oid);
-		_cleanup_free_ char *qb = nv_go_quote(t->content_type);
+		_cleanup_free_ char *qa = gj_quote(oid);
+		_cleanup_free_ char *qb = gj_quote(t->content_type);
 		return ferr_set(e, REASON, "cms verification failure: mismatch content type: found %s in signer info, and "
 				"%s in signed data", qa, qb);
 	}

@@ -9,6 +9,7 @@
 
 #include "notation/cert.h"
 #include "notation/cert_internal.h"
+#include "notation/gojson.h"
 #include "util/buf.h"
 #include "util/digest.h"
 #include "util/fs.h"
@@ -585,7 +586,7 @@ static void test_go_quote(void **state)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *q = nv_go_quote(cases[i].in);
+		char *q = gj_quote(cases[i].in);
 
 		assert_string_equal(q, cases[i].out);
 		free(q);
