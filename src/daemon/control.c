@@ -41,8 +41,10 @@
  *
  * Bounds: at most LIMIT_CONTROL_CLIENTS connections at once (more get
  * "error busy"), the request must arrive within LIMIT_CONTROL_REQUEST_MS, a
- * response is at most LIMIT_CONTROL_RESPONSE_BYTES. Every socket is
- * non-blocking: a slow or silent client never stalls the daemon. Access is
+ * response is at most LIMIT_CONTROL_RESPONSE_BYTES, and a client that takes
+ * none of a pending response for LIMIT_CONTROL_STALL_MS is dropped. Every
+ * socket is non-blocking: a slow or silent client never stalls the daemon,
+ * nor holds a connection slot for ever. Access is
  * controlled by the socket file's mode and group; the peer's uid and pid
  * (SO_PEERCRED) are logged with every suspend and resume.
  */
@@ -108,19 +110,49 @@ static void client_free(struct client *c)
 	free(c);
 }
 
+static int on_client_stalled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct client *c = userdata;
+
+	log_debug("control client (uid %d, pid %d) took none of its response for %d ms; dropped", (int)c->uid,
+		  (int)c->pid, LIMIT_CONTROL_STALL_MS);
+	client_free(c);
+	return 0;
+}
+
+/* A response waits in our buffer: the client must keep taking it, or its
+ * slot would be held for ever. (Before the request, c->timer is the
+ * request deadline.) */
+static void watch_stall(struct client *c, bool progressed)
+{
+	uint64_t usec = (uint64_t)LIMIT_CONTROL_STALL_MS * 1000ULL;
+
+	if (!c->have_request)
+		return;
+	if (!c->timer) {
+		(void)sd_event_add_time_relative(c->d->ev, &c->timer, CLOCK_MONOTONIC, usec, 0, on_client_stalled, c);
+	} else if (progressed) {
+		sd_event_source_set_time_relative(c->timer, usec);
+	}
+}
+
 /* Write what is pending. Returns false when the client was freed. */
 static bool flush(struct client *c)
 {
+	bool progressed = false;
+
 	while (c->out_off < c->out.len) {
 		ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			c->out_off += (size_t)n;
+			progressed = true;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			sd_event_source_set_io_events(c->io, EPOLLOUT);
+			watch_stall(c, progressed);
 			return true;
 		}
 		client_free(c);
@@ -130,6 +162,8 @@ static bool flush(struct client *c)
 		client_free(c);
 		return false;
 	}
+	if (c->have_request)
+		c->timer = sd_event_source_disable_unref(c->timer);   /* waiting for a run: no deadline */
 	sd_event_source_set_io_events(c->io, c->have_request ? 0 : EPOLLIN);
 	return true;
 }

@@ -134,4 +134,7 @@
 #define LIMIT_CRL_ENTRY_EXTENSIONS    32               /* extensions of one revoked-certificate entry */
 #define LIMIT_REVOCATION_CLOCK_SKEW_S 300              /* OCSP thisUpdate may lie this far in the future */
 
+/* daemon: control-socket clients that stop reading */
+#define LIMIT_CONTROL_STALL_MS        5000             /* a pending response not taken for this long drops the client */
+
 #endif

@@ -227,3 +227,65 @@ def test_restart_after_crash_keeps_status(registry, ferry, daemon):
     a = {c["type"]: c["lastTransitionTime"] for c in after["status"]["conditions"]}
     assert a == b
     assert daemon.stop() == 0
+
+
+
+def ask(path, line):
+    """One raw request; a refusal may close before the request is sent or read."""
+    import socket
+    data = b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(path)
+        try:
+            s.sendall(line.encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            while chunk := s.recv(1 << 16):
+                data += chunk
+        except ConnectionResetError:
+            pass
+    return data.decode().splitlines()
+
+
+def test_clients_that_never_read_are_dropped(ferry, daemon):
+    """Clients that ask for a response larger than the socket buffer and then
+    never read it must not hold the connection slots for ever."""
+    ns, n = "n" * 63, 800
+    docs = []
+    for i in range(n):
+        name = f"s{i:04d}-" + "x" * 247   # 253 characters: status lines of ~350 bytes
+        docs.append(f"apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n"
+                    f"  name: {name}\n  namespace: {ns}\nspec:\n  interval: 1h\n  suspend: true\n"
+                    f"  url: oci://127.0.0.1:9/app\n")
+    ferry.write("many.yaml", "---\n".join(docs))
+    daemon.start()
+    import socket
+    stalled = []
+    try:
+        for _ in range(16):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(daemon.socket_path)
+            s.sendall(b"status\n")
+            stalled.append(s)
+        wait_until(lambda: ask(daemon.socket_path, "status") == ["error busy too many control connections"],
+                   what="all connection slots taken")
+
+        def answered():
+            lines = ask(daemon.socket_path, "status")
+            return lines if lines and lines[-1].startswith("ok ") else None
+        lines = wait_until(answered, timeout=15, interval=0.5, what="a slot freed from a client that never reads")
+        assert len(lines) == n + 1
+        assert lines[-1].startswith(f"ok {n} sources: "), lines[-1]
+        # a stalled client got what fitted in the socket buffer, then the end
+        stalled[0].settimeout(10)
+        data = b""
+        while chunk := stalled[0].recv(1 << 16):
+            data += chunk
+        assert data and not data.decode().splitlines()[-1].startswith("ok ")
+        assert "took none of its response for 5000 ms; dropped" in daemon.log()
+    finally:
+        for s in stalled:
+            s.close()
+    assert daemon.stop() == 0
