@@ -8,7 +8,18 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
+
+int nv_env_fail(struct ferry_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ferr_vset(e, NV_ENV_REASON, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 void nv_envelope_free(struct nv_envelope *env)
 {

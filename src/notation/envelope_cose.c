@@ -9,7 +9,6 @@
 #include "util/utf8.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,17 +26,6 @@
 #define LABEL_CS0_V2   12
 #define LABEL_TYPE     16
 #define LABEL_X5CHAIN  33
-
-static int fail(struct ferry_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct ferry_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ferr_vset(e, NV_ENV_REASON, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* ---- raw CBOR well-formedness with go-cose's decoding options ---- */
 
@@ -512,51 +500,51 @@ static int decode_sign1(const unsigned char *data, size_t len, struct sign1 *m, 
 	bool nil;
 
 	if (len < 2 || data[0] != 0xd2 || data[1] != 0x84)
-		return fail(e, NV_PARSE_PREFIX "cbor: invalid COSE_Sign1_Tagged object");
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid COSE_Sign1_Tagged object");
 	for (i = 0; i < 4; i++) {
 		if (walk_item(&w, data + off, len - off, &el_len[i], 2) < 0)
-			return fail(e, NV_PARSE_PREFIX "%s", w.err);
+			return nv_env_fail(e, NV_PARSE_PREFIX "%s", w.err);
 		el[i] = data + off;
 		off += el_len[i];
 	}
 	if (off != len)
-		return fail(e, NV_PARSE_PREFIX "cbor: %zu bytes of extraneous data starting at index %zu", len - off, off - 1);
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: %zu bytes of extraneous data starting at index %zu", len - off, off - 1);
 
 	if (bstr_contents(el[2], el_len[2], &m->payload, &m->payload_len, &m->payload_nil) < 0 ||
 	    bstr_contents(el[3], el_len[3], &m->sig, &m->sig_len, &nil) < 0)
-		return fail(e, NV_PARSE_PREFIX "cbor: require bstr type");
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: require bstr type");
 	if (m->sig_len == 0)
-		return fail(e, NV_PARSE_PREFIX "empty signature");
+		return nv_env_fail(e, NV_PARSE_PREFIX "empty signature");
 
 	/* protected: a bstr holding nothing or one map */
 	if (bstr_contents(el[0], el_len[0], &m->protected_, &m->protected_len, &nil) < 0)
-		return fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: cbor: require bstr type");
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: cbor: require bstr type");
 	if (nil)
-		return fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: cbor: nil protected header");
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: cbor: nil protected header");
 	if (m->protected_len) {
 		struct walk pw = { .time_tags = true };
 
 		if (m->protected_[0] >> 5 != 5)
-			return fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: cbor: protected header: require map type");
+			return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: cbor: protected header: require map type");
 		pw.items = w.items;
 		if (walk_exact(&pw, m->protected_, m->protected_len) < 0)
-			return fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: %s", pw.err);
+			return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: %s", pw.err);
 		if (load_headers(m->protected_, m->protected_len, &m->prot, err, sizeof(err)) < 0)
-			return fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: %s", err);
+			return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: %s", err);
 		if (validate_params(&m->prot, true, err, sizeof(err)) < 0)
-			return fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: protected header: %s", err);
+			return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid protected header: protected header: %s", err);
 	}
 
 	if (el[1][0] >> 5 != 5)
-		return fail(e, NV_PARSE_PREFIX "cbor: invalid unprotected header: cbor: unprotected header: require map type");
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid unprotected header: cbor: unprotected header: require map type");
 	if (load_headers(el[1], el_len[1], &m->unprot, err, sizeof(err)) < 0)
-		return fail(e, NV_PARSE_PREFIX "cbor: invalid unprotected header: %s", err);
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid unprotected header: %s", err);
 	if (validate_params(&m->unprot, false, err, sizeof(err)) < 0)
-		return fail(e, NV_PARSE_PREFIX "cbor: invalid unprotected header: unprotected header: %s", err);
+		return nv_env_fail(e, NV_PARSE_PREFIX "cbor: invalid unprotected header: unprotected header: %s", err);
 	if ((find_int(&m->prot, LABEL_IV) && find_int(&m->unprot, LABEL_PIV)))
-		return fail(e, NV_PARSE_PREFIX "IV (protected) and PartialIV (unprotected) parameters must not both be present");
+		return nv_env_fail(e, NV_PARSE_PREFIX "IV (protected) and PartialIV (unprotected) parameters must not both be present");
 	if ((find_int(&m->prot, LABEL_PIV) && find_int(&m->unprot, LABEL_IV)))
-		return fail(e, NV_PARSE_PREFIX "IV (unprotected) and PartialIV (protected) parameters must not both be present");
+		return nv_env_fail(e, NV_PARSE_PREFIX "IV (unprotected) and PartialIV (protected) parameters must not both be present");
 	return 0;
 }
 
@@ -622,16 +610,16 @@ static int verify_signature(const struct sign1 *m, const struct nv_cert *leaf, e
 	int rc;
 
 	if (m->payload_nil)
-		return fail(e, "signature is invalid. Error: missing payload");
+		return nv_env_fail(e, "signature is invalid. Error: missing payload");
 	if (!a)
-		return fail(e, "signature is invalid. Error: algorithm not found");
+		return nv_env_fail(e, "signature is invalid. Error: algorithm not found");
 	if (!item_int64(a, &id)) {
 		_cleanup_free_ char *s = xstrndup((const char *)cbor_string_handle(a), cbor_string_length(a));
 		_cleanup_free_ char *q = gj_quote(s);
-		return fail(e, "signature is invalid. Error: Algorithm(%s)", q);
+		return nv_env_fail(e, "signature is invalid. Error: Algorithm(%s)", q);
 	}
 	if (id != nv_alg_cose_id(alg))
-		return fail(e, "signature is invalid. Error: algorithm mismatch: verifier %s: header %s",
+		return nv_env_fail(e, "signature is invalid. Error: algorithm mismatch: verifier %s: header %s",
 			    cose_alg_name(nv_alg_cose_id(alg), b1, sizeof(b1)), cose_alg_name(id, b2, sizeof(b2)));
 	buf_append(&tbs, context, sizeof(context));
 	put_bstr_head(&tbs, m->protected_len);
@@ -642,7 +630,7 @@ static int verify_signature(const struct sign1 *m, const struct nv_cert *leaf, e
 	rc = nv_verify_with_cert(leaf, alg, false, tbs.data, tbs.len, m->sig, m->sig_len, &inner);
 	buf_free(&tbs);
 	if (rc < 0)
-		return fail(e, "signature is invalid. Error: verification error");
+		return nv_env_fail(e, "signature is invalid. Error: verification error");
 	return 0;
 }
 
@@ -724,7 +712,7 @@ static int protected_content(const struct sign1 *m, struct nv_envelope *env, str
 	cbor_item_t **items = NULL;
 
 	if (!scheme || !item_tstr(scheme))
-		return fail(e, "invalid signingScheme");
+		return nv_env_fail(e, "invalid signingScheme");
 	must_authentic = item_is_str(scheme, NV_SCHEME_SA_NAME);
 	must_expiry = find_str(&m->prot, NV_HDR_EXPIRY) != NULL;
 	if (crit) {
@@ -740,7 +728,7 @@ static int protected_content(const struct sign1 *m, struct nv_envelope *env, str
 			must_expiry = false;
 	}
 	if (must_scheme || must_authentic || must_expiry)
-		return fail(e, "these required headers are not marked as critical: [%s%s%s%s%s]",
+		return nv_env_fail(e, "these required headers are not marked as critical: [%s%s%s%s%s]",
 			    must_scheme ? NV_HDR_SIGNING_SCHEME : "", must_scheme && (must_authentic || must_expiry) ? " " : "",
 			    must_authentic ? NV_HDR_AUTHENTIC_TIME : "", must_authentic && must_expiry ? " " : "",
 			    must_expiry ? NV_HDR_EXPIRY : "");
@@ -753,12 +741,12 @@ static int protected_content(const struct sign1 *m, struct nv_envelope *env, str
 		time_label = NV_HDR_AUTHENTIC_TIME;
 	} else {
 		_cleanup_free_ char *s = item_strdup(scheme);
-		return fail(e, "unsupported signingScheme: %s", s);
+		return nv_env_fail(e, "unsupported signingScheme: %s", s);
 	}
 	if (parse_time(&m->prot, time_label, signing, err, sizeof(err)) < 0)
-		return fail(e, "invalid signingTime: %s", err);
+		return nv_env_fail(e, "invalid signingTime: %s", err);
 	if (find_str(&m->prot, NV_HDR_EXPIRY) && parse_time(&m->prot, NV_HDR_EXPIRY, expiry, err, sizeof(err)) < 0)
-		return fail(e, "invalid expiry: %s", err);
+		return nv_env_fail(e, "invalid expiry: %s", err);
 	if (env->scheme == NV_SCHEME_X509) {
 		env->has_signing_time = true;
 		env->signing_time = signing->sec;
@@ -797,23 +785,23 @@ static int verify_sign1(const struct sign1 *m, struct nv_envelope *env, struct f
 
 	certs = chain_items(m, &n);
 	if (!certs)
-		return fail(e, "certificate chain is not present");
+		return nv_env_fail(e, "certificate chain is not present");
 	if (!item_bstr(certs[0]))
-		return fail(e, "COSE envelope malformed leaf certificate");
+		return nv_env_fail(e, "COSE envelope malformed leaf certificate");
 	if (nv_cert_parse_der(cbor_bytestring_handle(certs[0]), cbor_bytestring_length(certs[0]), &leaf, &inner) < 0)
-		return fail(e, "malformed leaf certificate");
+		return nv_env_fail(e, "malformed leaf certificate");
 	if (nv_cert_key_spec_error(leaf, why, sizeof(why)) < 0) {
 		nv_cert_free(leaf);
-		return fail(e, "%s", why);
+		return nv_env_fail(e, "%s", why);
 	}
 	alg = nv_cert_signing_alg(leaf);
 	if (leaf->key_type == NV_KEY_RSA && leaf->key_bits < 2048) {
 		nv_cert_free(leaf);
-		return fail(e, "RSA key must be at least 2048 bits long");
+		return nv_env_fail(e, "RSA key must be at least 2048 bits long");
 	}
 	if (n > LIMIT_CERT_CHAIN_LEN) {
 		nv_cert_free(leaf);
-		return fail(e, "certificate chain longer than %d certificates", LIMIT_CERT_CHAIN_LEN);
+		return nv_env_fail(e, "certificate chain longer than %d certificates", LIMIT_CERT_CHAIN_LEN);
 	}
 	env->chain = xcalloc(n + 1, sizeof(*env->chain));
 	env->chain[0] = leaf;
@@ -824,9 +812,9 @@ static int verify_sign1(const struct sign1 *m, struct nv_envelope *env, struct f
 	/* Content(): payload and content type */
 	cty = find_int(&m->prot, LABEL_CTY);
 	if (!cty)
-		return fail(e, "missing content type");
+		return nv_env_fail(e, "missing content type");
 	if (!item_tstr(cty))
-		return fail(e, "content type should be of 'tstr' type");
+		return nv_env_fail(e, "content type should be of 'tstr' type");
 	env->content_type = item_strdup(cty);
 	env->payload = xmalloc(m->payload_len + 1);
 	memcpy(env->payload, m->payload, m->payload_len);
@@ -840,7 +828,7 @@ static int verify_sign1(const struct sign1 *m, struct nv_envelope *env, struct f
 
 	for (i = 1; i < n; i++) {
 		if (!item_bstr(certs[i]))
-			return fail(e, "certificate chain is not present");
+			return nv_env_fail(e, "certificate chain is not present");
 		if (nv_cert_parse_der(cbor_bytestring_handle(certs[i]), cbor_bytestring_length(certs[i]),
 				      &env->chain[i], e) < 0)
 			return -1;

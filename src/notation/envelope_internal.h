@@ -35,6 +35,9 @@ struct nv_time {
 	int32_t nsec;
 };
 
+/* Set an envelope error (reason NV_ENV_REASON); returns -1. */
+int nv_env_fail(struct ferry_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Go's base64 decoding (encoding/base64, not strict): std or URL alphabet,
  * padded or raw, CR and LF skipped anywhere. On failure *bad is the offset
  * Go reports in "illegal base64 data at input byte N". */

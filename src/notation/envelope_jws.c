@@ -9,7 +9,6 @@
 #include "util/mem.h"
 #include "util/timeutil.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -38,17 +37,6 @@ static void jws_doc_free(struct jws_doc *j)
 	free(j->x5c_len);
 	free(j->timestamp);
 	free(j->signing_agent);
-}
-
-static int fail(struct ferry_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct ferry_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ferr_vset(e, NV_ENV_REASON, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 /* ---- the envelope document (Go struct jwsEnvelope) ---- */
@@ -145,7 +133,7 @@ static int decode_document(const void *data, size_t len, struct jws_doc *j, stru
 	int rc = 0;
 
 	if (gj_parse(data, len, &root, err, sizeof(err)) < 0)
-		return fail(e, NV_PARSE_PREFIX "%s", err);
+		return nv_env_fail(e, NV_PARSE_PREFIX "%s", err);
 	gj_dec_init(&d);
 	if (root->kind == GJ_OBJECT) {
 		for (i = 0; i < root->n_members; i++) {
@@ -173,7 +161,7 @@ static int decode_document(const void *data, size_t len, struct jws_doc *j, stru
 		gj_type_error(&d, root, "jws.jwsEnvelope");
 	}
 	if (d.error)
-		rc = fail(e, NV_PARSE_PREFIX "%s", d.error);
+		rc = nv_env_fail(e, NV_PARSE_PREFIX "%s", d.error);
 	gj_dec_free(&d);
 	gj_free(root);
 	return rc;
@@ -190,18 +178,6 @@ static int b64url_segment(const char *s, struct buf *out, char *err, size_t n)
 		return -1;
 	}
 	return 0;
-}
-
-static const char *kind_name(enum gj_kind k)
-{
-	switch (k) {
-	case GJ_STRING: return "string";
-	case GJ_NUMBER: return "number";
-	case GJ_BOOL: return "bool";
-	case GJ_ARRAY: return "array";
-	case GJ_OBJECT: return "object";
-	default: return "null";
-	}
 }
 
 /* json.Decoder.Decode into jwt.MapClaims: the first JSON value must be an
@@ -240,7 +216,7 @@ static int check_claims(const unsigned char *p, size_t n, char *err, size_t errl
 		gj_free(v);
 	}
 	if (kind != GJ_OBJECT && kind != GJ_NULL) {
-		snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type jwt.MapClaims", kind_name(kind));
+		snprintf(err, errlen, "json: cannot unmarshal %s into Go value of type jwt.MapClaims", gj_kind_name(kind));
 		return -1;
 	}
 	return 0;
@@ -292,7 +268,7 @@ static int jwt_verify(const struct jws_doc *j, const struct nv_cert *leaf, char 
 		goto out;
 	if (hdr->kind != GJ_OBJECT && hdr->kind != GJ_NULL) {
 		snprintf(err, n, "json: cannot unmarshal %s into Go value of type map[string]interface {}",
-			 kind_name(hdr->kind));
+			 gj_kind_name(hdr->kind));
 		goto out;
 	}
 	if (b64url_segment(j->payload, &claims, err, n) < 0 || check_claims(claims.data, claims.len, err, n) < 0)
@@ -490,22 +466,22 @@ static int validate_protected(const struct protected *p, struct ferry_err *e)
 
 	if (!strcmp(scheme, NV_SCHEME_X509_NAME)) {
 		if (p->authentic_time.set)
-			return fail(e, "\"%s\" header must not be present for %s signing scheme", NV_HDR_AUTHENTIC_TIME,
+			return nv_env_fail(e, "\"%s\" header must not be present for %s signing scheme", NV_HDR_AUTHENTIC_TIME,
 				    NV_SCHEME_X509_NAME);
 	} else if (sa) {
 		if (p->signing_time.set)
-			return fail(e, "\"%s\" header must not be present for %s signing scheme", NV_HDR_SIGNING_TIME,
+			return nv_env_fail(e, "\"%s\" header must not be present for %s signing scheme", NV_HDR_SIGNING_TIME,
 				    NV_SCHEME_SA_NAME);
 		if (!p->authentic_time.set)
 			/* sic: notation-core-go names the other scheme here */
-			return fail(e, "\"%s\" header must be present for %s signing scheme", NV_HDR_AUTHENTIC_TIME,
+			return nv_env_fail(e, "\"%s\" header must be present for %s signing scheme", NV_HDR_AUTHENTIC_TIME,
 				    NV_SCHEME_X509_NAME);
 	} else {
-		return fail(e, "unsupported SigningScheme: `%s`", scheme);
+		return nv_env_fail(e, "unsupported SigningScheme: `%s`", scheme);
 	}
 
 	if (p->n_crit == 0)
-		return fail(e, "missing \"crit\" header");
+		return nv_env_fail(e, "missing \"crit\" header");
 	must_expiry = p->expiry.set && !(p->expiry.sec == -62135596800LL && p->expiry.nsec == 0);
 	must_authentic = sa;
 	for (i = 0; i < p->n_crit; i++) {
@@ -519,18 +495,18 @@ static int validate_protected(const struct protected *p, struct ferry_err *e)
 			must_authentic = false;
 		} else if (!extended_attr(p, c)) {
 			_cleanup_free_ char *q = gj_quote(c);
-			return fail(e, "%s header is marked critical but not present", q);
+			return nv_env_fail(e, "%s header is marked critical but not present", q);
 		}
 	}
 	if (must_scheme || must_expiry || must_authentic)
-		return fail(e, "these required headers are not marked as critical: [%s%s%s%s%s]",
+		return nv_env_fail(e, "these required headers are not marked as critical: [%s%s%s%s%s]",
 			    must_scheme ? NV_HDR_SIGNING_SCHEME : "",
 			    must_scheme && (must_authentic || must_expiry) ? " " : "",
 			    must_authentic ? NV_HDR_AUTHENTIC_TIME : "", must_authentic && must_expiry ? " " : "",
 			    must_expiry ? NV_HDR_EXPIRY : "");
 	if (alg_from_name(p->alg ? p->alg : "") == NV_ALG_NONE) {
 		_cleanup_free_ char *q = gj_quote(p->alg ? p->alg : "");
-		return fail(e, "signature algorithm %s is not supported", q);
+		return nv_env_fail(e, "signature algorithm %s is not supported", q);
 	}
 	return 0;
 }
@@ -570,13 +546,13 @@ static int fill_signer_info(const struct jws_doc *j, const struct protected *p, 
 
 	if (nv_go_b64_decode(j->signature_b64, strlen(j->signature_b64), true, false, LIMIT_SIGNATURE_ENVELOPE_BYTES,
 			     &b, &bad) < 0)
-		return fail(e, "illegal base64 data at input byte %zu", bad);
+		return nv_env_fail(e, "illegal base64 data at input byte %zu", bad);
 	env->signature = (unsigned char *)buf_steal(&b, &env->signature_len);
 	if (env->signature_len == 0)
-		return fail(e, "signature missing in jws-json envelope");
+		return nv_env_fail(e, "signature missing in jws-json envelope");
 
 	if (j->n_x5c > LIMIT_CERT_CHAIN_LEN)
-		return fail(e, "certificate chain longer than %d certificates", LIMIT_CERT_CHAIN_LEN);
+		return nv_env_fail(e, "certificate chain longer than %d certificates", LIMIT_CERT_CHAIN_LEN);
 	env->chain = xcalloc(j->n_x5c + 1, sizeof(*env->chain));
 	for (i = 0; i < j->n_x5c; i++) {
 		if (nv_cert_parse_der(j->x5c[i] ? j->x5c[i] : (const unsigned char *)"", j->x5c_len[i], &env->chain[i],
@@ -617,24 +593,24 @@ int nv_jws_verify(const void *data, size_t len, struct nv_envelope *env, struct 
 		j.signature_b64 = xstrdup("");
 
 	if (j.n_x5c == 0) {
-		fail(e, "certificate chain is not present");
+		nv_env_fail(e, "certificate chain is not present");
 		goto out;
 	}
 	if (nv_cert_parse_der(j.x5c[0] ? j.x5c[0] : (const unsigned char *)"", j.x5c_len[0], &leaf, &inner) < 0) {
-		fail(e, "malformed leaf certificate");
+		nv_env_fail(e, "malformed leaf certificate");
 		goto out;
 	}
 	if (jwt_verify(&j, leaf, err, sizeof(err)) < 0) {
-		fail(e, "signature is invalid. Error: %s", err);
+		nv_env_fail(e, "signature is invalid. Error: %s", err);
 		goto out;
 	}
 	if (decode_protected(j.protected_b64, &proot, &p, err, sizeof(err)) < 0) {
-		fail(e, "jws envelope protected header can't be decoded: %s", err);
+		nv_env_fail(e, "jws envelope protected header can't be decoded: %s", err);
 		goto out;
 	}
 	if (nv_go_b64_decode(j.payload, strlen(j.payload), true, false, LIMIT_SIGNATURE_ENVELOPE_BYTES, &payload,
 			     &bad) < 0) {
-		fail(e, "payload error: illegal base64 data at input byte %zu", bad);
+		nv_env_fail(e, "payload error: illegal base64 data at input byte %zu", bad);
 		goto out;
 	}
 	env->payload = (unsigned char *)buf_steal(&payload, &env->payload_len);

@@ -561,9 +561,9 @@ void gj_leave(struct gj_dec *d, struct gj_frame f)
 	d->n_fields = f.n_fields;
 }
 
-static const char *kind_name(const struct gj_value *v)
+const char *gj_kind_name(enum gj_kind k)
 {
-	switch (v->kind) {
+	switch (k) {
 	case GJ_STRING: return "string";
 	case GJ_NUMBER: return "number";
 	case GJ_BOOL: return "bool";
@@ -593,7 +593,7 @@ static void type_error_value(struct gj_dec *d, const char *value, const char *go
 
 void gj_type_error(struct gj_dec *d, const struct gj_value *v, const char *go_type)
 {
-	type_error_value(d, kind_name(v), go_type);
+	type_error_value(d, gj_kind_name(v->kind), go_type);
 }
 
 void gj_error(struct gj_dec *d, const char *msg)

@@ -46,6 +46,8 @@ struct gj_member {
  * "exceeded max depth". */
 int gj_parse(const void *data, size_t len, struct gj_value **out, char *err, size_t errlen);
 void gj_free(struct gj_value *v);
+/* Go's name of a JSON value kind in unmarshal errors ("string", "number", ...). */
+const char *gj_kind_name(enum gj_kind k);
 
 /* Go's field matching: exact or case-insensitive (with Go's folding of the
  * Kelvin sign and long s). field is ASCII. */
