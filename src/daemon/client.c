@@ -98,7 +98,7 @@ int client_call_cb(const char *path, const char *request, int64_t timeout_ms, cl
 	int64_t deadline = timeout_ms > 0 ? ftime_mono_ms() + timeout_ms : 0;
 	size_t off = 0;
 	char *line;
-	int fd, rc = -1;
+	int fd, rc = -1, send_err = 0;
 
 	memset(r, 0, sizeof(*r));
 	fd = connect_to(path, e);
@@ -106,8 +106,14 @@ int client_call_cb(const char *path, const char *request, int64_t timeout_ms, cl
 		return -1;
 	line = xasprintf("%s\n", request);
 	if (send_all(fd, line, strlen(line)) < 0) {
-		ferr_set(e, "ProtocolError", "cannot send the request to ferryd at %s: %s", path, strerror(errno));
-		goto out;
+		send_err = errno;
+		/* a refusal ("error busy ...") may be written and the connection
+		 * closed before our request went out: the answer is still there */
+		if (send_err != EPIPE && send_err != ECONNRESET) {
+			ferr_set(e, "ProtocolError", "cannot send the request to ferryd at %s: %s", path,
+				 strerror(send_err));
+			goto out;
+		}
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -132,6 +138,11 @@ int client_call_cb(const char *path, const char *request, int64_t timeout_ms, cl
 		n = recv(fd, chunk, sizeof(chunk), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n <= 0 && send_err) {
+			ferr_set(e, "ProtocolError", "cannot send the request to ferryd at %s: %s", path,
+				 strerror(send_err));
+			goto out;
+		}
 		if (n < 0) {
 			ferr_set(e, "ProtocolError", "reading from ferryd: %s", strerror(errno));
 			goto out;

@@ -86,6 +86,17 @@ struct client {
 	struct client *next;
 };
 
+/* Unread input would turn the close into a reset that loses our answer. */
+static void close_drained(int fd)
+{
+	for (int i = 0; i < 16; i++) {
+		char sink[4096];
+		if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
+	}
+	close(fd);
+}
+
 static void client_free(struct client *c)
 {
 	struct daemon *d = c->d;
@@ -99,13 +110,7 @@ static void client_free(struct client *c)
 	d->n_clients--;
 	c->io = sd_event_source_disable_unref(c->io);
 	c->timer = sd_event_source_disable_unref(c->timer);
-	/* unread input would turn the close into a reset that loses our answer */
-	for (int i = 0; i < 16; i++) {
-		char sink[4096];
-		if (recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
-			break;
-	}
-	close(c->fd);
+	close_drained(c->fd);
 	buf_free(&c->out);
 	free(c);
 }
@@ -415,7 +420,7 @@ static void refuse(int fd, bool stopping)
 		(void)!send(fd, stop, sizeof(stop) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	else
 		(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
+	close_drained(fd);
 }
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)

@@ -221,6 +221,31 @@ static pid_t serve_once(const char *path, const char *script, const char *expect
 	return pid;
 }
 
+/* A server that refuses like ferryd at its connection limit: it answers and
+ * hangs up without reading the request. */
+static pid_t serve_refusal(const char *path, const char *answer)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int c = accept(fd, NULL, NULL);
+
+		if (write(c, answer, strlen(answer)) < 0)
+			_exit(4);
+		close(c);
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
 static void finish_server(pid_t pid)
 {
 	int status;
@@ -267,6 +292,26 @@ static void test_client_round_trip(void **state)
 	assert_string_equal(e.reason, "ProtocolError");
 	assert_string_equal(e.msg, "ferryd closed the connection without an answer");
 	unlink(path);
+
+	/* refused before the request could be sent (one larger than the socket
+	 * buffer makes sure it cannot): the refusal is the answer */
+	{
+		size_t big = 1 << 20;
+		char *request;
+
+		pid = serve_refusal(path, "error busy too many control connections\n");
+		request = xmalloc(big + 1);
+		memset(request, 'x', big);
+		request[big] = '\0';
+		ferr_clear(&e);
+		assert_int_equal(client_call(path, request, 5000, &r, &e), 0);
+		finish_server(pid);
+		assert_false(r.ok);
+		assert_string_equal(r.final, "busy too many control connections");
+		client_reply_free(&r);
+		unlink(path);
+		free(request);
+	}
 
 	/* nobody listening */
 	ferr_clear(&e);
