@@ -419,6 +419,36 @@ static int parse_algorithm_identifier(const struct der_tlv *seq, struct nv_cert 
 	return 0;
 }
 
+/* The issuer or the subject: where its DER is and its attributes (Go calls
+ * a malformed subject a "malformed issuer" too). */
+static int read_name(struct der *tbs, const unsigned char **raw, size_t *raw_len, struct nv_name_attr **attrs,
+		     size_t *n, const char **why)
+{
+	struct der_tlv t;
+
+	if (der_read_tag(tbs, DER_SEQUENCE, &t) < 0) {
+		*why = "x509: malformed issuer";
+		return -1;
+	}
+	*raw = t.raw;
+	*raw_len = t.raw_len;
+	return nv_name_parse(t.raw, t.raw_len, attrs, n, why);
+}
+
+/* notBefore or notAfter. */
+static int read_validity_time(const struct der_tlv *t, int64_t *out, const char **why)
+{
+	if (t->tag != DER_UTC_TIME && t->tag != DER_GENERALIZED_TIME) {
+		*why = "x509: unsupported time format";
+		return -1;
+	}
+	if (der_time(t, out) < 0) {
+		*why = t->tag == DER_UTC_TIME ? "x509: malformed UTCTime" : "x509: malformed GeneralizedTime";
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_tbs(struct nv_cert *c, const struct der_tlv *tbs_el, const struct der_tlv *outer_ai,
 		     const char **why)
 {
@@ -477,13 +507,7 @@ static int parse_tbs(struct nv_cert *c, const struct der_tlv *tbs_el, const stru
 	if (parse_algorithm_identifier(&sig_ai, c, why) < 0)
 		return -1;
 
-	if (der_read_tag(&tbs, DER_SEQUENCE, &t) < 0) {
-		*why = "x509: malformed issuer";
-		return -1;
-	}
-	c->raw_issuer = t.raw;
-	c->raw_issuer_len = t.raw_len;
-	if (nv_name_parse(t.raw, t.raw_len, &c->issuer, &c->n_issuer, why) < 0)
+	if (read_name(&tbs, &c->raw_issuer, &c->raw_issuer_len, &c->issuer, &c->n_issuer, why) < 0)
 		return -1;
 
 	if (der_read_tag(&tbs, DER_SEQUENCE, &t) < 0) {
@@ -495,30 +519,10 @@ static int parse_tbs(struct nv_cert *c, const struct der_tlv *tbs_el, const stru
 		*why = "x509: malformed validity";
 		return -1;
 	}
-	if (before.tag != DER_UTC_TIME && before.tag != DER_GENERALIZED_TIME) {
-		*why = "x509: unsupported time format";
+	if (read_validity_time(&before, &c->not_before, why) < 0 || read_validity_time(&after, &c->not_after, why) < 0)
 		return -1;
-	}
-	if (der_time(&before, &c->not_before) < 0) {
-		*why = before.tag == DER_UTC_TIME ? "x509: malformed UTCTime" : "x509: malformed GeneralizedTime";
-		return -1;
-	}
-	if (after.tag != DER_UTC_TIME && after.tag != DER_GENERALIZED_TIME) {
-		*why = "x509: unsupported time format";
-		return -1;
-	}
-	if (der_time(&after, &c->not_after) < 0) {
-		*why = after.tag == DER_UTC_TIME ? "x509: malformed UTCTime" : "x509: malformed GeneralizedTime";
-		return -1;
-	}
 
-	if (der_read_tag(&tbs, DER_SEQUENCE, &t) < 0) {
-		*why = "x509: malformed issuer"; /* sic: Go's text for a malformed subject */
-		return -1;
-	}
-	c->raw_subject = t.raw;
-	c->raw_subject_len = t.raw_len;
-	if (nv_name_parse(t.raw, t.raw_len, &c->subject, &c->n_subject, why) < 0)
+	if (read_name(&tbs, &c->raw_subject, &c->raw_subject_len, &c->subject, &c->n_subject, why) < 0)
 		return -1;
 
 	if (der_read_tag(&tbs, DER_SEQUENCE, &t) < 0) {
