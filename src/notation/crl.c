@@ -50,6 +50,25 @@ static int read_time(struct der *d, int64_t *out)
 	return der_time(&t, out);
 }
 
+/* One Extension of a CRL or of a CRL entry: its OID, criticality and value. */
+static int read_extension(struct der *exts, char oid[DER_OID_STR_MAX], bool *critical, struct der *val)
+{
+	struct der_tlv ext, id, crit, value;
+	struct der e;
+	bool present;
+
+	*critical = false;
+	if (der_read_tag(exts, DER_SEQUENCE, &ext) < 0)
+		return -1;
+	e = der_contents(&ext);
+	if (der_read_tag(&e, DER_OID, &id) < 0 || der_oid_tlv_string(&id, oid) < 0 ||
+	    der_read_optional(&e, DER_BOOLEAN, &crit, &present) < 0 || (present && der_boolean(&crit, critical) < 0) ||
+	    der_read_tag(&e, DER_OCTET_STRING, &value) < 0 || !der_empty(&e))
+		return -1;
+	*val = der_contents(&value);
+	return 0;
+}
+
 /* One revokedCertificates entry with its extensions. */
 static int parse_entry(struct der *list, struct entry *en, char *why, size_t n)
 {
@@ -73,21 +92,15 @@ static int parse_entry(struct der *list, struct entry *en, char *why, size_t n)
 		return fail(why, n, "x509: malformed extensions");
 	exts = der_contents(&t);
 	while (!der_empty(&exts)) {
-		struct der_tlv ext, id, crit, value, v;
-		struct der e, val;
+		struct der_tlv v;
+		struct der val;
 		char oid[DER_OID_STR_MAX];
-		bool critical = false, present;
+		bool critical;
 
 		if (++count > LIMIT_CRL_ENTRY_EXTENSIONS)
 			return fail(why, n, "x509: too many crl entry extensions");
-		if (der_read_tag(&exts, DER_SEQUENCE, &ext) < 0)
+		if (read_extension(&exts, oid, &critical, &val) < 0)
 			return fail(why, n, "x509: malformed extension");
-		e = der_contents(&ext);
-		if (der_read_tag(&e, DER_OID, &id) < 0 || der_oid_tlv_string(&id, oid) < 0 ||
-		    der_read_optional(&e, DER_BOOLEAN, &crit, &present) < 0 || (present && der_boolean(&crit, &critical) < 0) ||
-		    der_read_tag(&e, DER_OCTET_STRING, &value) < 0 || !der_empty(&e))
-			return fail(why, n, "x509: malformed extension");
-		val = der_contents(&value);
 		if (!strcmp(oid, OID_REASON_CODE)) {
 			if (der_read_tag(&val, DER_ENUMERATED, &v) < 0)
 				return fail(why, n, "x509: malformed reasonCode extension");
@@ -113,19 +126,13 @@ static int parse_entry(struct der *list, struct entry *en, char *why, size_t n)
 static int crl_extensions(struct nv_crl *c, struct der exts, char *why, size_t n)
 {
 	while (!der_empty(&exts)) {
-		struct der_tlv ext, id, crit, value, v;
-		struct der e, val;
+		struct der_tlv v;
+		struct der val;
 		char oid[DER_OID_STR_MAX];
-		bool critical = false, present;
+		bool critical;
 
-		if (der_read_tag(&exts, DER_SEQUENCE, &ext) < 0)
+		if (read_extension(&exts, oid, &critical, &val) < 0)
 			return fail(why, n, "x509: malformed extension");
-		e = der_contents(&ext);
-		if (der_read_tag(&e, DER_OID, &id) < 0 || der_oid_tlv_string(&id, oid) < 0 ||
-		    der_read_optional(&e, DER_BOOLEAN, &crit, &present) < 0 || (present && der_boolean(&crit, &critical) < 0) ||
-		    der_read_tag(&e, DER_OCTET_STRING, &value) < 0 || !der_empty(&e))
-			return fail(why, n, "x509: malformed extension");
-		val = der_contents(&value);
 		if (!strcmp(oid, OID_CRL_NUMBER) || !strcmp(oid, OID_DELTA_IND)) {
 			if (der_read_tag(&val, DER_INTEGER, &v) < 0 || !der_integer_valid(v.val, v.val_len))
 				return fail(why, n, !strcmp(oid, OID_CRL_NUMBER) ? "x509: malformed crl number"
@@ -138,8 +145,8 @@ static int crl_extensions(struct nv_crl *c, struct der exts, char *why, size_t n
 				c->delta_base_len = v.val_len;
 			}
 		} else if (!strcmp(oid, OID_FRESHEST)) {
-			c->freshest = value.val;
-			c->freshest_len = value.val_len;
+			c->freshest = val.p;
+			c->freshest_len = val.len;
 		}
 		if (critical && strcmp(oid, OID_IDP) != 0 && strcmp(oid, OID_DELTA_IND) != 0 && !c->unknown_critical[0])
 			snprintf(c->unknown_critical, sizeof(c->unknown_critical), "%s", oid);
