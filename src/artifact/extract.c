@@ -323,7 +323,9 @@ static int write_file(struct extractor *x, struct archive_entry *ent)
 			return entry_fail(x, "duplicate path");
 		return entry_fail(x, "cannot create file: %s", strerror(errno));
 	}
-	if (fchmod(fd, archive_entry_perm(ent) & 0755) < 0)
+	/* owner-readable: the unprivileged daemon reads what it stores (fsync
+	 * before promotion), as directories are forced |0700 to be cleaned up */
+	if (fchmod(fd, (archive_entry_perm(ent) & 0755) | 0400) < 0)
 		return entry_fail(x, "cannot set mode: %s", strerror(errno));
 	for (;;) {
 		const void *block;

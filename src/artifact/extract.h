@@ -12,8 +12,8 @@
  * dest_dirfd (O_NOFOLLOW, files O_EXCL), so the process cwd is never used or
  * changed and no symlink is ever created. dest_dirfd must be a fresh, empty
  * staging directory: any second entry for an existing path is an error.
- * Modes: files perm & 0755, directories (perm & 0755) | 0700, implicit parents
- * 0755; owners, times, ACLs and xattrs from the archive are not applied, so
+ * Modes: files (perm & 0755) | 0400, directories (perm & 0755) | 0700,
+ * implicit parents 0755; owners, times, ACLs and xattrs from the archive are not applied, so
  * files carry the extraction time as mtime (Flux clamps to "now" as well).
  * Entries matched by ign (a directory's contents included) are skipped.
  * blob_fd is rewound to offset 0 first. While running, the calling thread's

@@ -728,6 +728,9 @@ static void test_modes_masked(void **state)
 	add_file(f, "world", "x", 0666);
 	add_file(f, "private", "x", 0600);
 	add_file(f, "exec", "x", 0750);
+	add_file(f, "writeonly", "x", 0200);
+	add_file(f, "none", "x", 0000);
+	add_file(f, "exec-only", "x", 0111);
 	add_dir(f, "sticky", 01777);
 	add_dir(f, "setgid", 02775);
 	add_dir(f, "readonly", 0500);
@@ -739,6 +742,10 @@ static void test_modes_masked(void **state)
 	assert_int_equal(mode_at(f->dest_fd, "world") & 07777, 0644);
 	assert_int_equal(mode_at(f->dest_fd, "private") & 07777, 0600);
 	assert_int_equal(mode_at(f->dest_fd, "exec") & 07777, 0750);
+	/* ferry, unprivileged, must read what it stores (fsync before promotion) */
+	assert_int_equal(mode_at(f->dest_fd, "writeonly") & 07777, 0600);
+	assert_int_equal(mode_at(f->dest_fd, "none") & 07777, 0400);
+	assert_int_equal(mode_at(f->dest_fd, "exec-only") & 07777, 0511);
 	assert_int_equal(mode_at(f->dest_fd, "sticky") & 07777, 0755);
 	assert_int_equal(mode_at(f->dest_fd, "setgid") & 07777, 0755);
 	assert_int_equal(mode_at(f->dest_fd, "readonly") & 07777, 0700);
