@@ -8,6 +8,16 @@
 #include "config/load.h"
 #include "util/mem.h"
 
+/* Room for one more item in an array of n that doubles from first. */
+static void *reserve_one(void *items, size_t n, size_t *cap, size_t first, size_t item_size)
+{
+	if (n == *cap) {
+		*cap = *cap ? 2 * *cap : first;
+		items = xrealloc(items, *cap * item_size);
+	}
+	return items;
+}
+
 void cfg_build_init(struct cfg_build *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -25,10 +35,7 @@ void cfg_build_diag(struct cfg_build *b, enum cfg_diag_level level, const char *
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (set->n_diags == b->cap_diags) {
-		b->cap_diags = b->cap_diags ? 2 * b->cap_diags : 16;
-		set->diags = xrealloc(set->diags, b->cap_diags * sizeof(*set->diags));
-	}
+	set->diags = reserve_one(set->diags, set->n_diags, &b->cap_diags, 16, sizeof(*set->diags));
 	d = &set->diags[set->n_diags++];
 	d->level = level;
 	d->loc.file = xstrdup(file);
@@ -44,10 +51,7 @@ void cfg_build_add_source(struct cfg_build *b, struct cfg_source *s)
 {
 	struct cfg_set *set = b->set;
 
-	if (set->n_sources == b->cap_sources) {
-		b->cap_sources = b->cap_sources ? 2 * b->cap_sources : 8;
-		set->sources = xrealloc(set->sources, b->cap_sources * sizeof(*set->sources));
-	}
+	set->sources = reserve_one(set->sources, set->n_sources, &b->cap_sources, 8, sizeof(*set->sources));
 	set->sources[set->n_sources++] = s;
 }
 
@@ -55,10 +59,7 @@ void cfg_build_add_secret(struct cfg_build *b, struct cfg_secret *s)
 {
 	struct cfg_set *set = b->set;
 
-	if (set->n_secrets == b->cap_secrets) {
-		b->cap_secrets = b->cap_secrets ? 2 * b->cap_secrets : 8;
-		set->secrets = xrealloc(set->secrets, b->cap_secrets * sizeof(*set->secrets));
-	}
+	set->secrets = reserve_one(set->secrets, set->n_secrets, &b->cap_secrets, 8, sizeof(*set->secrets));
 	set->secrets[set->n_secrets++] = s;
 }
 
@@ -298,58 +299,58 @@ struct cfg_set *cfg_build_finish(struct cfg_build *b)
 	return set;
 }
 
+/* The lists are sorted by (namespace, name), secret entries by key, and
+ * hold no duplicates once built. */
+struct id_key {
+	const char *ns, *name;
+};
+
+static int source_key_cmp(const void *key, const void *item)
+{
+	const struct id_key *k = key;
+	const struct cfg_source *s = *(struct cfg_source *const *)item;
+
+	return id_cmp(k->ns, k->name, s->ns, s->name);
+}
+
+static int secret_key_cmp(const void *key, const void *item)
+{
+	const struct id_key *k = key;
+	const struct cfg_secret *s = *(struct cfg_secret *const *)item;
+
+	return id_cmp(k->ns, k->name, s->ns, s->name);
+}
+
+static int entry_key_cmp(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct cfg_secret_entry *)item)->key);
+}
+
 const struct cfg_source *cfg_find_source(const struct cfg_set *set, const char *ns, const char *name)
 {
-	size_t lo = 0, hi = set ? set->n_sources : 0;
+	const struct id_key k = { ns, name };
+	struct cfg_source *const *hit;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct cfg_source *s = set->sources[mid];
-		int c = id_cmp(s->ns, s->name, ns, name);
-
-		if (c == 0)
-			return s;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (!set || !set->n_sources)
+		return NULL;
+	hit = bsearch(&k, set->sources, set->n_sources, sizeof(*set->sources), source_key_cmp);
+	return hit ? *hit : NULL;
 }
 
 const struct cfg_secret *cfg_find_secret(const struct cfg_set *set, const char *ns, const char *name)
 {
-	size_t lo = 0, hi = set ? set->n_secrets : 0;
+	const struct id_key k = { ns, name };
+	struct cfg_secret *const *hit;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct cfg_secret *s = set->secrets[mid];
-		int c = id_cmp(s->ns, s->name, ns, name);
-
-		if (c == 0)
-			return s;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (!set || !set->n_secrets)
+		return NULL;
+	hit = bsearch(&k, set->secrets, set->n_secrets, sizeof(*set->secrets), secret_key_cmp);
+	return hit ? *hit : NULL;
 }
 
 const struct cfg_secret_entry *cfg_secret_get(const struct cfg_secret *s, const char *key)
 {
-	size_t lo = 0, hi = s ? s->n_entries : 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->entries[mid].key, key);
-
-		if (c == 0)
-			return &s->entries[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (!s || !s->n_entries)
+		return NULL;
+	return bsearch(key, s->entries, s->n_entries, sizeof(*s->entries), entry_key_cmp);
 }
