@@ -234,6 +234,28 @@ out:
 	return r;
 }
 
+/* jansson's messages quote the text near the error, here the Secret's own
+ * bytes (a password, a token): say where, never what. */
+static json_t *parse_secret_json(const struct cfg_secret *s, const struct cfg_secret_entry *ent, const char *key,
+				 struct ferry_err *e)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb((const char *)ent->value, ent->len, JSON_DECODE_ANY, &jerr);
+
+	if (!doc) {
+		ferr_set(e, "", "secret '%s/%s': %s: not valid JSON (line %d, column %d)", s->ns, s->name, key,
+			 jerr.line, jerr.column);
+		return NULL;
+	}
+	if (fjson_depth(doc) > LIMIT_JSON_DEPTH) {
+		json_decref(doc);
+		ferr_set(e, "", "secret '%s/%s': %s: nesting deeper than %d levels", s->ns, s->name, key,
+			 LIMIT_JSON_DEPTH);
+		return NULL;
+	}
+	return doc;
+}
+
 int oci_dockercfg_lookup(const struct cfg_secret *s, const char *registry, const char *repository,
 			 struct oci_creds *out, bool *found, struct ferry_err *e)
 {
@@ -268,9 +290,9 @@ int oci_dockercfg_lookup(const struct cfg_secret *s, const char *registry, const
 		return ferr_set(e, "", "secret '%s/%s': key '%s' not found", s->ns, s->name,
 				legacy ? KEY_DOCKERCFG : KEY_DOCKERCONFIGJSON);
 
-	doc = fjson_parse_lax(ent->value, ent->len, legacy ? KEY_DOCKERCFG : KEY_DOCKERCONFIGJSON, e);
+	doc = parse_secret_json(s, ent, legacy ? KEY_DOCKERCFG : KEY_DOCKERCONFIGJSON, e);
 	if (!doc)
-		return ferr_prefix(e, "secret '%s/%s'", s->ns, s->name);
+		return -1;
 	if (!json_is_object(doc)) {
 		ferr_set(e, "", "secret '%s/%s': %s: must be a JSON object", s->ns, s->name,
 			 legacy ? KEY_DOCKERCFG : KEY_DOCKERCONFIGJSON);

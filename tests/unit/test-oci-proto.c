@@ -373,6 +373,30 @@ static void test_dockercfg_legacy_and_errors(void **state)
 	assert_string_equal(e.msg, "secret 'apps/regcred': key '.dockerconfigjson' not found");
 	secret1_free(&s);
 
+	/* malformed JSON: the message names the place, never the text there
+	 * (the loader checks only Secrets typed kubernetes.io/dockerconfigjson) */
+	{
+		static const char *const bad[][2] = {
+			{ "Opaque", "{\"auths\":{\"r.example\":{\"password\":hunter2}}}" },
+			{ "kubernetes.io/dockercfg", "{\"r.example\":{\"auth\":\"dTpw\" \"hunter2\"}}" },
+			{ NULL, "{\"auths\":{\"r.example\":{\"password\":\"hunter2\"}} hunter2" },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			const char *key = bad[i][0] && !strcmp(bad[i][0], "kubernetes.io/dockercfg") ? ".dockercfg"
+												  : ".dockerconfigjson";
+
+			s = secret1(bad[i][0], key, bad[i][1]);
+			ferr_clear(&e);
+			assert_int_equal(oci_dockercfg_lookup(&s, "r.example", "a/b", &cr, &found, &e), -1);
+			if (strstr(e.msg, "hunter"))
+				fail_msg("the message quotes the Secret: %s", e.msg);
+			assert_non_null(strstr(e.msg, "secret 'apps/regcred': "));
+			assert_non_null(strstr(e.msg, ": not valid JSON (line 1, column "));
+			secret1_free(&s);
+		}
+	}
+
 	s = secret1("Opaque", "username", "x");
 	assert_int_equal(oci_dockercfg_lookup(&s, "r.example", "a/b", &cr, &found, &e), -1);
 	assert_string_equal(e.msg, "secret 'apps/regcred' of type 'Opaque' is not an image pull secret: expected type "
