@@ -79,13 +79,33 @@ static void append_scopes(struct buf *b, const char *scopes, const char *sep_fir
 	}
 }
 
+/* jansson's messages quote the text near the error: in a cut or garbled
+ * token response that is the token itself. Say where, never what. */
+static json_t *parse_token_json(const struct buf *body, const char *what, struct ferry_err *e)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb((const char *)body->data, body->len, JSON_DECODE_ANY, &jerr);
+
+	if (!doc) {
+		ferr_set(e, "", "%s: the response is not valid JSON (line %d, column %d)", what, jerr.line,
+			 jerr.column);
+		return NULL;
+	}
+	if (fjson_depth(doc) > LIMIT_JSON_DEPTH) {
+		json_decref(doc);
+		ferr_set(e, "", "%s: the response is nested deeper than %d levels", what, LIMIT_JSON_DEPTH);
+		return NULL;
+	}
+	return doc;
+}
+
 static int parse_token(struct oci_client *c, struct buf *body, const char *what, struct ferry_err *e)
 {
 	json_t *doc;
 	const char *tok;
 	int64_t expires = 0, lifetime_ms, slack;
 
-	doc = fjson_parse_lax(body->data, body->len, what, e);
+	doc = parse_token_json(body, what, e);
 	if (!doc)
 		return -1;
 	tok = fjson_str(doc, "token");

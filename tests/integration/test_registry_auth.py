@@ -267,6 +267,7 @@ class _TokenRealmWorld:
         outer = self
         self.requests = []          # (origin, method, path, body)
         self.redirect_to = None     # "same" or "other"
+        self.token_body = b'{"token":"granted","expires_in":300}'
 
         def handler(name):
             class H(http.server.BaseHTTPRequestHandler):
@@ -287,8 +288,10 @@ class _TokenRealmWorld:
                     n = int(self.headers.get("Content-Length") or 0)
                     body = self.rfile.read(n) if n else b""
                     outer.requests.append((name, self.command, self.path, body))
-                    token = b'{"token":"granted","expires_in":300}'
+                    token = outer.token_body
                     if name == "other" or self.path == "/token2":
+                        return self._reply(200, token, [("Content-Type", "application/json")])
+                    if self.path.startswith("/token?"):
                         return self._reply(200, token, [("Content-Type", "application/json")])
                     if self.path == "/token" and self.command == "POST":
                         port = outer.registry.server_address[1] if outer.redirect_to == "same" else \
@@ -342,5 +345,20 @@ def test_refresh_token_form_is_not_repeated_to_another_origin(probe):
             "refused: the form holds credentials and is not sent to another origin")
         assert not [r for r in world.requests if r[0] == "other"]
         assert "refresh-token-1" not in res.stdout + res.stderr
+    finally:
+        world.stop()
+
+
+def test_garbled_token_response_is_not_quoted(probe):
+    world = _TokenRealmWorld()
+    try:
+        for body in (b'{"token":"bearersecretvalue', b'{"token" "bearersecretvalue"}', b'{"token":bearersecretvalue}'):
+            world.token_body = body
+            res = probe.run(f"oci://{world.host}/app", ["tags"])
+            assert res.error["error"].startswith(
+                "failed to get an anonymous token (no credentials for %s in spec.secretRef): GET http://%s/token?"
+                % (world.host, world.host)), res.error
+            assert ": the response is not valid JSON (line 1, column " in res.error["error"], res.error
+            assert "bearersecret" not in res.stdout + res.stderr
     finally:
         world.stop()
