@@ -136,6 +136,13 @@ static bool revision_is_valid(const char *rev)
 	return digest_is_valid(at + 1);
 }
 
+static bool revision_names(const char *rev, const char *digest)
+{
+	const char *at = strrchr(rev, '@');
+
+	return strcmp(at ? at + 1 : rev, digest) == 0;
+}
+
 int rc_result_parse(const char *text, size_t len, const char *ns, const char *name,
 		    struct rc_result *r, struct ferry_err *e)
 {
@@ -206,6 +213,9 @@ int rc_result_parse(const char *text, size_t len, const char *ns, const char *na
 	if (r->revision && !revision_is_valid(r->revision))
 		goto invalid;
 	if (r->manifest_digest && !digest_is_valid(r->manifest_digest))
+		goto invalid;
+	/* the revision names the manifest digest the parent stores it under */
+	if (r->revision && r->manifest_digest && !revision_names(r->revision, r->manifest_digest))
 		goto invalid;
 	if (r->staged) {
 		if (r->failure != RC_OK || !r->revision || !r->manifest_digest || !r->stage_rel ||

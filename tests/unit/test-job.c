@@ -235,12 +235,86 @@ static void test_up_to_date_needs_the_stored_revision(void **state)
 	}
 }
 
+/* What a worker's record may make the parent do: promote only its own
+ * staging entry, under the digest its revision names. */
+static void test_result_validation(void **state)
+{
+	char stage[64], *good, *text;
+	struct rc_result r;
+	struct ferry_err e;
+	int fd;
+	char *rel = NULL;
+	char dir[] = "/tmp/ferry-test-result-XXXXXX";
+	struct store s;
+
+	assert_non_null(mkdtemp(dir));
+	ferr_clear(&e);
+	assert_int_equal(store_open(dir, &s, &e), 0);
+	assert_int_equal(store_stage_dir(&s, "edge", "app", &rel, &fd, &e), 0);
+	close(fd);
+	snprintf(stage, sizeof(stage), "%s", rel);
+	free(rel);
+
+#define RESULT(revision, digest, stage_name) \
+	xasprintf("{\"failure\":\"ok\",\"verify\":\"not-run\",\"revision\":\"%s\"," \
+		  "\"manifestDigest\":\"%s\",\"staged\":true,\"stage\":\"%s\"," \
+		  "\"layerDigest\":\"sha256:" HEX2 "\"}", revision, digest, stage_name)
+
+	good = RESULT("v1@sha256:" HEX1, "sha256:" HEX1, stage);
+	assert_int_equal(rc_result_parse(good, strlen(good), "edge", "app", &r, &e), 0);
+	assert_true(r.staged);
+	assert_string_equal(r.stage_rel, stage);
+	rc_result_free(&r);
+	/* the same record for another source names a staging entry not its own */
+	ferr_clear(&e);
+	assert_int_equal(rc_result_parse(good, strlen(good), "edge", "other", &r, &e), -1);
+	assert_string_equal(e.msg, "worker result failed validation");
+	free(good);
+
+	{
+		char *bad[] = {
+			/* a revision that is not the digest the tree is stored under */
+			RESULT("v1@sha256:" HEX2, "sha256:" HEX1, stage),
+			RESULT("sha256:" HEX2, "sha256:" HEX1, stage),
+			/* staging names that leave tmp/ */
+			RESULT("v1@sha256:" HEX1, "sha256:" HEX1, "../status"),
+			RESULT("v1@sha256:" HEX1, "sha256:" HEX1, "edge_app.abcdef/../../x"),
+			RESULT("v1@sha256:" HEX1, "sha256:" HEX1, "edge_app..."),
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			ferr_clear(&e);
+			if (rc_result_parse(bad[i], strlen(bad[i]), "edge", "app", &r, &e) != -1)
+				fail_msg("accepted: %s", bad[i]);
+			assert_string_equal(e.msg, "worker result failed validation");
+			free(bad[i]);
+		}
+	}
+#undef RESULT
+	text = xstrdup("{\"failure\":\"ok\",\"verify\":\"verified\",\"revision\":\"v1@sha256:" HEX1 "\","
+		       "\"manifestDigest\":\"sha256:" HEX1 "\",\"upToDate\":true}");
+	assert_int_equal(rc_result_parse(text, strlen(text), "edge", "app", &r, &e), 0);
+	assert_true(r.up_to_date);
+	rc_result_free(&r);
+	free(text);
+
+	store_unstage(&s, stage);
+	store_close(&s);
+	{
+		int dfd = fs_open_dir(dir, false, 0);
+		fs_empty_dir_at(dfd);
+		close(dfd);
+		rmdir(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_carries_only_referenced_secrets),
 		cmocka_unit_test(test_malformed_jobs_are_refused),
 		cmocka_unit_test(test_up_to_date_needs_the_stored_revision),
+		cmocka_unit_test(test_result_validation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
