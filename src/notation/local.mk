@@ -13,11 +13,12 @@ UNIT_TESTS += tests/unit/test-der tests/unit/test-cert
 tests_unit_test_der_SOURCES = tests/unit/test-der.c
 tests_unit_test_der_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_der_LDADD = $(UNIT_LDADD)
-tests_unit_test_cert_SOURCES = tests/unit/test-cert.c
+tests_unit_test_cert_SOURCES = tests/unit/test-cert.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_cert_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cert_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test-envelope
-tests_unit_test_envelope_SOURCES = tests/unit/test-envelope.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_envelope_SOURCES = tests/unit/test-envelope.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h \
+	tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_envelope_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_envelope_LDADD = $(UNIT_LDADD)
 
@@ -37,16 +38,17 @@ tests_unit_test_identity_LDADD = $(UNIT_LDADD)
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_policy_LDADD = $(UNIT_LDADD)
-tests_unit_test_bundle_SOURCES = tests/unit/test-bundle.c
+tests_unit_test_bundle_SOURCES = tests/unit/test-bundle.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_bundle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bundle_LDADD = $(UNIT_LDADD)
 # test-verify and test-conformance serve registry calls from memory / vector files
-tests_unit_test_verify_SOURCES = tests/unit/test-verify.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_verify_SOURCES = tests/unit/test-verify.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h \
+	tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_verify_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_verify_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=oci_referrers,--wrap=oci_get_manifest \
 	-Wl,--wrap=oci_get_blob,--wrap=oci_descriptors_free
 tests_unit_test_verify_LDADD = $(UNIT_LDADD)
-tests_unit_test_conformance_SOURCES = tests/unit/test-conformance.c
+tests_unit_test_conformance_SOURCES = tests/unit/test-conformance.c tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_conformance_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conformance_LDFLAGS = $(tests_unit_test_verify_LDFLAGS)
 tests_unit_test_conformance_LDADD = $(UNIT_LDADD)
@@ -59,11 +61,13 @@ libferry_a_SOURCES += \
 	src/notation/revcache.c src/notation/revcache.h src/notation/fetch.c src/notation/fetch.h
 
 UNIT_TESTS += tests/unit/test-tst
-tests_unit_test_tst_SOURCES = tests/unit/test-tst.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_tst_SOURCES = tests/unit/test-tst.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h \
+	tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_tst_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tst_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test-timestamp
-tests_unit_test_timestamp_SOURCES = tests/unit/test-timestamp.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h
+tests_unit_test_timestamp_SOURCES = tests/unit/test-timestamp.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h \
+	tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_timestamp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_timestamp_LDADD = $(UNIT_LDADD)
 # test-revocation serves OCSP responses and CRLs from a loopback HTTP server it forks

@@ -1,10 +1,9 @@
 /* test-bundle.c - trust bundles from Secrets: Flux's error texts, every PEM block, fingerprints. */
 #include "unit.h"
+#include "vectors.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config/model.h"
 #include "notation/bundle.h"
@@ -15,57 +14,6 @@
 #define POLICY "{\"version\":\"1.0\",\"trustPolicies\":[{\"name\":\"p\",\"registryScopes\":[\"*\"]," \
 	       "\"signatureVerification\":{\"level\":\"strict\"},\"trustStores\":[\"ca:anything\"]," \
 	       "\"trustedIdentities\":[\"*\"]}]}"
-
-static char *vectors;
-
-static int setup(void **state)
-{
-	const char *env = getenv("FERRY_SHARED_DIR");
-	struct stat st;
-
-	vectors = xasprintf("%s/vectors/notation", env && *env ? env : FERRY_SHARED_DIR);
-	if (stat(vectors, &st) < 0) {
-		free(vectors);
-		vectors = NULL;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(vectors);
-	return 0;
-}
-
-static void need_vectors(void)
-{
-	if (!vectors) {
-		print_message("shared vectors not found (set FERRY_SHARED_DIR): skipped\n");
-		skip();
-	}
-}
-
-static unsigned char *read_vector(const char *rel, size_t *len)
-{
-	char *path = xasprintf("%s/%s", vectors, rel);
-	FILE *f = fopen(path, "rbe");
-	unsigned char *data;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	if (fread(data, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("cannot read %s", path);
-	data[n] = '\0';
-	fclose(f);
-	free(path);
-	*len = (size_t)n;
-	return data;
-}
 
 /* A Secret with entries given as key, value pairs (value NULL-terminated
  * text, or "@path" for a vector file); keys must be given sorted. */
@@ -281,5 +229,5 @@ int main(void)
 		cmocka_unit_test(test_skip_statement_cleaned),
 		cmocka_unit_test(test_fingerprint),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

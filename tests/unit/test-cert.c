@@ -2,72 +2,27 @@
  * messages against the upstream Notation vectors, plus hostile DER. */
 #include "unit.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "notation/cert.h"
 #include "notation/cert_internal.h"
 #include "notation/gojson.h"
 #include "util/buf.h"
 #include "util/digest.h"
-#include "util/fs.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "vectors.h"
 
 #define CS "notation-core-go/extracted/x509/codesigning_cert_validations_test/"
 #define TS "notation-core-go/x509/testdata/"
 #define TRUST "notation-go/verifier/testdata/truststore/x509/"
 #define E2E "notation/test/e2e/testdata/config/localkeys/"
 
-static char vectors[4096];
-
-static int setup(void **state)
-{
-	const char *dir = getenv("FERRY_SHARED_DIR");
-	struct stat st;
-
-	snprintf(vectors, sizeof(vectors), "%s/vectors/notation", dir && *dir ? dir : FERRY_SHARED_DIR);
-	if (stat(vectors, &st) < 0) {
-		print_message("notation vectors not found at %s: skipping vector tests\n", vectors);
-		vectors[0] = '\0';
-	}
-	return 0;
-}
-
-#define NEED_VECTORS()                                   \
-	do {                                             \
-		if (!vectors[0])                         \
-			skip();                          \
-	} while (0)
-
-static void read_vector(const char *rel, struct buf *b)
-{
-	char path[8192];
-
-	snprintf(path, sizeof(path), "%s/%s", vectors, rel);
-	if (fs_read_file(path, 1 << 20, b) < 0)
-		fail_msg("cannot read %s", path);
-}
-
-static struct nv_cert **load_all(const char *rel, size_t *n)
-{
-	struct ferry_err e = { 0 };
-	struct nv_cert **v;
-	struct buf b;
-
-	read_vector(rel, &b);
-	if (nv_certs_parse(b.data, b.len, &v, n, &e) < 0)
-		fail_msg("%s: %s", rel, e.msg);
-	buf_free(&b);
-	return v;
-}
-
 static struct nv_cert *load(const char *rel)
 {
 	size_t n;
-	struct nv_cert **v = load_all(rel, &n), *c;
+	struct nv_cert **v = load_vector_certs(rel, &n), *c;
 
 	assert_int_equal(n, 1);
 	c = v[0];
@@ -90,7 +45,7 @@ static void test_subject_strings(void **state)
 	};
 	size_t i;
 
-	NEED_VECTORS();
+	need_vectors();
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct nv_cert *c = load(cases[i].file);
 
@@ -103,7 +58,7 @@ static void test_bad_cert_subject(void **state)
 {
 	struct nv_cert *c;
 
-	NEED_VECTORS();
+	need_vectors();
 	c = load("notation-go/verifier/testdata/verifier/bad-cert.pem");
 	assert_non_null(strstr(c->subject_string, "=#"));
 	assert_string_equal(c->subject_string, "CN=Bad=#CN,OU=SomeOU,O=SomeOrg,L=Seattle,ST=WA,C=US");
@@ -115,7 +70,7 @@ static void test_fields(void **state)
 {
 	struct nv_cert *root, *leaf, *tsa;
 
-	NEED_VECTORS();
+	need_vectors();
 	root = load(CS "rootCertPem.pem");
 	assert_int_equal(root->version, 3);
 	assert_true(root->has_basic_constraints && root->is_ca && root->has_path_len);
@@ -151,11 +106,11 @@ static void test_thumbprint(void **state)
 	struct buf raw;
 	unsigned char want[32];
 
-	NEED_VECTORS();
+	need_vectors();
 	a = load(TRUST "ca/valid-trust-store/GlobalSign.der");
 	b = load(TRUST "ca/valid-trust-store/GlobalSignRootCA.crt");
 	assert_true(nv_cert_equal(a, b)); /* same certificate, DER and PEM */
-	read_vector(TRUST "ca/valid-trust-store/GlobalSign.der", &raw);
+	read_vector_buf(TRUST "ca/valid-trust-store/GlobalSign.der", &raw);
 	sha256_raw(raw.data, raw.len, want);
 	assert_memory_equal(a->sha256, want, 32);
 	buf_free(&raw);
@@ -177,7 +132,7 @@ static void test_alg_table(void **state)
 	};
 	size_t i;
 
-	NEED_VECTORS();
+	need_vectors();
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct nv_cert *c = load(cases[i].file);
 
@@ -218,7 +173,7 @@ static void expect_chain(bool timestamping, const char *want, const char *const 
 
 static void test_codesigning_chains(void **state)
 {
-	NEED_VECTORS();
+	need_vectors();
 	CHAIN(false, NULL, CS "codeSigningLeafPem.pem", CS "intermediateCertPem2.pem", CS "intermediateCertPem1.pem",
 	      CS "rootCertPem.pem");
 	CHAIN(false,
@@ -261,7 +216,7 @@ static void test_codesigning_chains(void **state)
 
 static void test_timestamping_chains(void **state)
 {
-	NEED_VECTORS();
+	need_vectors();
 	CHAIN(true, NULL, TS "timestamp_leaf.crt", TS "timestamp_intermediate.crt", TS "timestamp_root.crt");
 	CHAIN(true,
 	      "invalid self-signed certificate. subject: \"CN=DigiCert Timestamp 2023,O=DigiCert\\\\, Inc.,C=US\". Error: crypto/rsa: verification error",
@@ -300,7 +255,7 @@ static void test_signature_from(void **state)
 	struct nv_cert *root, *int1, *leaf, *hello;
 	struct ferry_err e = { 0 };
 
-	NEED_VECTORS();
+	need_vectors();
 	root = load(CS "rootCertPem.pem");
 	int1 = load(CS "intermediateCertPem1.pem");
 	leaf = load(CS "codeSigningLeafPem.pem");
@@ -327,7 +282,7 @@ static void test_validity_messages(void **state)
 	struct ferry_err e = { 0 };
 	int64_t now;
 
-	NEED_VECTORS();
+	need_vectors();
 	assert_int_equal(ftime_parse_rfc3339("2026-06-01T00:00:00Z", &now, NULL), 0);
 	expired = load(E2E "expired_e2e.crt");
 	future = load(TRUST "ca/valid-trust-store/TestTimestampNotYetValid.crt");
@@ -350,15 +305,15 @@ static void test_multi_pem_and_der(void **state)
 	struct buf pem, der, cat = BUF_INIT(0);
 	struct ferry_err e = { 0 };
 
-	NEED_VECTORS();
-	v = load_all(TRUST "ca/trust-store-with-leaf-certs-in-single-file/RootAndLeafCerts.crt", &n);
+	need_vectors();
+	v = load_vector_certs(TRUST "ca/trust-store-with-leaf-certs-in-single-file/RootAndLeafCerts.crt", &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0]->subject_string, "CN=wabbit-networks.io,O=Notary,L=Seattle,ST=WA,C=US");
 	assert_string_equal(v[1]->subject_string, "CN=wabbit-networks.io CA,O=Notary,L=Seattle,ST=WA,C=US");
 	nv_certs_free(v, n);
 
 	/* PEM blocks with text around and between them (any block type) */
-	read_vector(E2E "e2e.crt", &pem);
+	read_vector_buf(E2E "e2e.crt", &pem);
 	buf_append_str(&cat, "leading text\n");
 	buf_append(&cat, pem.data, pem.len);
 	buf_append_str(&cat, "between\n");
@@ -368,7 +323,7 @@ static void test_multi_pem_and_der(void **state)
 	nv_certs_free(v, n);
 
 	/* concatenated DER */
-	read_vector(TRUST "ca/valid-trust-store/GlobalSign.der", &der);
+	read_vector_buf(TRUST "ca/valid-trust-store/GlobalSign.der", &der);
 	buf_reset(&cat);
 	buf_append(&cat, der.data, der.len);
 	buf_append(&cat, der.data, der.len);
@@ -408,12 +363,12 @@ static void test_hostile_der(void **state)
 	struct buf der, mod = BUF_INIT(0);
 	size_t i;
 
-	NEED_VECTORS();
-	read_vector("notation-go/verifier/testdata/truststore/x509/ca/trust-store-with-invalid-certs/invalid", &der);
+	need_vectors();
+	read_vector_buf("notation-go/verifier/testdata/truststore/x509/ca/trust-store-with-invalid-certs/invalid", &der);
 	expect_der_error(der.data, der.len, "x509: malformed certificate");
 	buf_free(&der);
 
-	read_vector(TRUST "ca/valid-trust-store/GlobalSign.der", &der);
+	read_vector_buf(TRUST "ca/valid-trust-store/GlobalSign.der", &der);
 	/* every truncation fails cleanly */
 	for (i = 0; i < der.len; i += 7) {
 		struct nv_cert *c = NULL;
@@ -611,5 +566,5 @@ int main(void)
 		cmocka_unit_test(test_name_strings),
 		cmocka_unit_test(test_go_quote),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

@@ -12,8 +12,8 @@
  * Messages are notation-go v1.3.2's (the version Flux pins).
  */
 #include "unit.h"
+#include "vectors.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,106 +36,7 @@
 
 #define NOW 1780272000 /* 2026-06-01T00:00:00Z */
 
-static char *vectors;
-
-static int setup(void **state)
-{
-	const char *env = getenv("FERRY_SHARED_DIR");
-	struct stat st;
-
-	vectors = xasprintf("%s/vectors/notation", env && *env ? env : FERRY_SHARED_DIR);
-	if (stat(vectors, &st) < 0) {
-		free(vectors);
-		vectors = NULL;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(vectors);
-	return 0;
-}
-
-static void need_vectors(void)
-{
-	if (!vectors) {
-		print_message("shared vectors not found (set FERRY_SHARED_DIR): skipped\n");
-		skip();
-	}
-}
-
-static unsigned char *read_path(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rbe");
-	unsigned char *data;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	if (fread(data, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("cannot read %s", path);
-	data[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return data;
-}
-
-static unsigned char *read_vector(const char *rel, size_t *len)
-{
-	char *path = xasprintf("%s/%s", vectors, rel);
-	unsigned char *d = read_path(path, len);
-
-	free(path);
-	return d;
-}
-
 /* ---- trust material ---------------------------------------------------------------- */
-
-struct certs {
-	struct nv_cert **v;
-	size_t n;
-};
-
-static void certs_add_file(struct certs *c, const char *rel)
-{
-	size_t len, n;
-	unsigned char *data = read_vector(rel, &len);
-	struct nv_cert **more;
-	struct ferry_err e;
-
-	if (nv_certs_parse(data, len, &more, &n, &e) < 0)
-		fail_msg("%s: %s", rel, e.msg);
-	c->v = xrealloc(c->v, (c->n + n + 1) * sizeof(*c->v));
-	memcpy(c->v + c->n, more, n * sizeof(*more));
-	c->n += n;
-	free(more);
-	free(data);
-}
-
-static void certs_add_dir(struct certs *c, const char *rel)
-{
-	char *path = xasprintf("%s/%s", vectors, rel);
-	struct dirent **names;
-	int n = scandir(path, &names, NULL, alphasort);
-
-	if (n < 0)
-		fail_msg("cannot list %s", path);
-	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.') {
-			char *f = xasprintf("%s/%s", rel, names[i]->d_name);
-			certs_add_file(c, f);
-			free(f);
-		}
-		free(names[i]);
-	}
-	free(names);
-	free(path);
-}
 
 /* The leaf of an envelope's chain (to trust a signer the vectors ship no store for). */
 static void certs_add_leaf_of(struct certs *c, const char *media_type, const char *rel)
@@ -150,22 +51,15 @@ static void certs_add_leaf_of(struct certs *c, const char *media_type, const cha
 		fail_msg("%s: %s", rel, e.msg);
 	if (nv_cert_parse_der(env->chain[0]->der, env->chain[0]->der_len, &leaf, &e) < 0)
 		fail_msg("%s", e.msg);
-	c->v = xrealloc(c->v, (c->n + 2) * sizeof(*c->v));
-	c->v[c->n++] = leaf;
+	certs_add(c, &leaf, 1);
 	nv_envelope_free(env);
 	free(data);
 }
 
 static struct nv_bundle *make_bundle(const char *policy_json, struct certs *c)
 {
-	struct nv_policy *p;
-	struct nv_bundle *b;
-	struct ferry_err e;
+	struct nv_bundle *b = make_test_bundle("conformance/vectors", policy_json, c->v, NULL, c->n);
 
-	if (nv_policy_parse(policy_json, strlen(policy_json), &p, &e) < 0)
-		fail_msg("%s", e.msg);
-	if (nv_bundle_from_parts("conformance/vectors", p, c->v, c->n, &b, &e) < 0)
-		fail_msg("%s", e.msg);
 	c->v = NULL;
 	c->n = 0;
 	return b;
@@ -648,28 +542,26 @@ static json_t *load_json(const char *path)
  * manifests whose subject is the target. */
 static void lay_load(const char *layout, const char *target_digest)
 {
-	char *dir = xasprintf("%s/notation/test/e2e/testdata/registry/oci_layout/%s", vectors, layout);
+	char *rel = xasprintf("notation/test/e2e/testdata/registry/oci_layout/%s", layout);
+	char *dir = vector_path(rel);
 	char *blobs = xasprintf("%s/blobs/sha256", dir);
 	char *index_path = xasprintf("%s/index.json", dir);
 	char *tag = xasprintf("sha256-%s", target_digest + 7);
-	struct dirent **names;
 	json_t *index = load_json(index_path), *m;
-	size_t i;
-	int n = scandir(blobs, &names, NULL, alphasort);
+	size_t i, n;
+	char **names = dir_names(blobs, &n);
 	bool tagged = false;
 
 	lay_reset();
-	for (int k = 0; k < n; k++) {
-		if (names[k]->d_name[0] != '.') {
-			char *d = xasprintf("sha256:%s", names[k]->d_name);
-			char *p = xasprintf("%s/%s", blobs, names[k]->d_name);
-			lay_add(d, p);
-			free(d);
-			free(p);
-		}
-		free(names[k]);
+	for (size_t k = 0; k < n; k++) {
+		char *d = xasprintf("sha256:%s", names[k]);
+		char *p = xasprintf("%s/%s", blobs, names[k]);
+
+		lay_add(d, p);
+		free(d);
+		free(p);
 	}
-	free(names);
+	dir_names_free(names, n);
 	json_array_foreach(json_object_get(index, "manifests"), i, m) {
 		const char *ref = json_string_value(json_object_get(json_object_get(m, "annotations"),
 								    "org.opencontainers.image.ref.name"));
@@ -703,6 +595,7 @@ static void lay_load(const char *layout, const char *target_digest)
 		json_decref(man);
 	}
 	json_decref(index);
+	free(rel);
 	free(dir);
 	free(blobs);
 	free(index_path);
@@ -778,9 +671,9 @@ static void test_alpine_signature_manifest(void **state)
 	struct ferry_err e;
 	struct nv_verify_opts opts = { .now = NOW };
 	const struct nv_artifact a = { ALPINE_REF, desc_alpine.media_type, desc_alpine.digest, desc_alpine.size };
-	char *m = xasprintf("%s/notation-go/reconstructed/sha256-64300ad03f1dcd18136787363f3069c9598623221cbe76e3233d"
-			    "35266b7973d6.signature-manifest.json", vectors ? vectors : "");
-	char *s = xasprintf("%s/notation-go/internal/testdata/jws_signature.sig", vectors ? vectors : "");
+	char *m = vector_path("notation-go/reconstructed/sha256-64300ad03f1dcd18136787363f3069c9598623221cbe76e3233d"
+			      "35266b7973d6.signature-manifest.json");
+	char *s = vector_path("notation-go/internal/testdata/jws_signature.sig");
 
 	need_vectors();
 	lay_reset();
@@ -1135,15 +1028,15 @@ static const struct policy_verdict policy_verdicts[] = {
 /* Each document as trustpolicy.json of a Secret with e2e.crt, through nv_bundle_load. */
 static void test_trust_policy_documents(void **state)
 {
-	char *dir;
-	struct dirent **names;
-	int n, seen = 0;
+	char *dir, **names;
+	size_t n;
+	int seen = 0;
 
 	need_vectors();
-	dir = xasprintf("%s/" POLICIES, vectors);
-	n = scandir(dir, &names, NULL, alphasort);
+	dir = vector_path(POLICIES);
+	names = dir_names(dir, &n);
 	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct policy_verdict *v = NULL;
 		struct cfg_secret s;
 		struct cfg_secret_entry ent[2];
@@ -1151,15 +1044,11 @@ static void test_trust_policy_documents(void **state)
 		struct nv_bundle *b = NULL;
 		struct ferry_err e;
 
-		if (names[i]->d_name[0] == '.') {
-			free(names[i]);
-			continue;
-		}
 		for (size_t k = 0; k < ARRAY_SIZE(policy_verdicts); k++)
-			if (strcmp(policy_verdicts[k].file, names[i]->d_name) == 0)
+			if (strcmp(policy_verdicts[k].file, names[i]) == 0)
 				v = &policy_verdicts[k];
 		if (!v)
-			fail_msg("no verdict for %s", names[i]->d_name);
+			fail_msg("no verdict for %s", names[i]);
 		seen++;
 		memset(&s, 0, sizeof(s));
 		s.ns = "e2e";
@@ -1168,7 +1057,7 @@ static void test_trust_policy_documents(void **state)
 		s.n_entries = 2;
 		ent[0].key = "e2e.crt";
 		ent[0].value = read_vector(E2E_CRT, &ent[0].len);
-		rel = xasprintf(POLICIES "%s", names[i]->d_name);
+		rel = xasprintf(POLICIES "%s", names[i]);
 		ent[1].key = "trustpolicy.json";
 		ent[1].value = read_vector(rel, &ent[1].len);
 		ferr_clear(&e);
@@ -1184,9 +1073,8 @@ static void test_trust_policy_documents(void **state)
 		free(ent[0].value);
 		free(ent[1].value);
 		free(rel);
-		free(names[i]);
 	}
-	free(names);
+	dir_names_free(names, n);
 	free(dir);
 	assert_int_equal(seen, 43);
 	assert_int_equal(ARRAY_SIZE(policy_verdicts), 43);
@@ -1272,5 +1160,5 @@ int main(void)
 		cmocka_unit_test(test_trust_policy_documents),
 		cmocka_unit_test(test_identity_certificates),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

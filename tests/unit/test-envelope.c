@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -16,9 +15,9 @@
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/digest.h"
-#include "util/fs.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "vectors.h"
 
 #define MOCK "notation-go/internal/mock/testdata/"
 #define SIGENV "notation-go/verifier/testdata/timestamp/sigEnv/"
@@ -26,23 +25,15 @@
 #define PAYLOAD_MT "application/vnd.cncf.notary.payload.v1+json"
 #define SAMPLE_PAYLOAD "{\"targetArtifact\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9\",\"size\":517}}"
 
-static char vectors[4096];
-
 /* Keys and a code-signing chain made once per run. */
 static struct tkey *rsa2048, *rsa3072, *ec256, *ec384;
 static struct buf leaf2048, leaf3072, leaf256, root384, leaf384_by_root;
 
 static int setup(void **state)
 {
-	const char *dir = getenv("FERRY_SHARED_DIR");
-	struct stat st;
 	struct tcert_opts o;
 
-	snprintf(vectors, sizeof(vectors), "%s/vectors/notation", dir && *dir ? dir : FERRY_SHARED_DIR);
-	if (stat(vectors, &st) < 0) {
-		print_message("notation vectors not found at %s: skipping vector tests\n", vectors);
-		vectors[0] = '\0';
-	}
+	vectors_setup(state);
 	rsa2048 = tkey_rsa(2048);
 	rsa3072 = tkey_rsa(3072);
 	ec256 = tkey_ec(256);
@@ -79,22 +70,7 @@ static int teardown(void **state)
 	tkey_free(rsa3072);
 	tkey_free(ec256);
 	tkey_free(ec384);
-	return 0;
-}
-
-#define NEED_VECTORS()                   \
-	do {                             \
-		if (!vectors[0])         \
-			skip();          \
-	} while (0)
-
-static void read_vector(const char *rel, struct buf *b)
-{
-	char path[8192];
-
-	snprintf(path, sizeof(path), "%s/%s", vectors, rel);
-	if (fs_read_file(path, 64 << 20, b) < 0)
-		fail_msg("cannot read %s", path);
+	return vectors_teardown(state);
 }
 
 static struct nv_envelope *verify_ok(const char *mt, const void *data, size_t len)
@@ -125,7 +101,7 @@ static struct nv_envelope *vector_ok(const char *mt, const char *rel)
 	struct buf b;
 	struct nv_envelope *env;
 
-	read_vector(rel, &b);
+	read_vector_buf(rel, &b);
 	env = verify_ok(mt, b.data, b.len);
 	buf_free(&b);
 	return env;
@@ -146,7 +122,7 @@ static void test_mock_envelopes(void **state)
 	struct nv_envelope *env;
 	struct buf b;
 
-	NEED_VECTORS();
+	need_vectors();
 	env = vector_ok(NV_MT_JWS, MOCK "ca_valid_sig_env.json");
 	assert_int_equal(env->alg, NV_ALG_PS384);
 	assert_int_equal(env->scheme, NV_SCHEME_X509);
@@ -199,10 +175,10 @@ static void test_mock_envelopes(void **state)
 	assert_string_equal(env->chain[0]->subject_string, "CN=wabbit-networks.io,O=Notary,L=Seattle,ST=WA,C=US");
 	nv_envelope_free(env);
 
-	read_vector(MOCK "ca_invalid_sig_env.json", &b);
+	read_vector_buf(MOCK "ca_invalid_sig_env.json", &b);
 	verify_fails(NV_MT_JWS, b.data, b.len, "signature is invalid. Error: illegal base64 data at input byte 242");
 	buf_free(&b);
-	read_vector(MOCK "sa_invalid_sig_env.json", &b);
+	read_vector_buf(MOCK "sa_invalid_sig_env.json", &b);
 	verify_fails(NV_MT_JWS, b.data, b.len, "signature is invalid. Error: illegal base64 data at input byte 242");
 	buf_free(&b);
 }
@@ -215,10 +191,10 @@ static void test_alpine(void **state)
 	size_t n;
 	struct ferry_err e = { 0 };
 
-	NEED_VECTORS();
+	need_vectors();
 	jws = vector_ok(NV_MT_JWS, "notation-go/internal/testdata/jws_signature.sig");
 	cose = vector_ok(NV_MT_COSE, "notation-go/internal/testdata/cose_signature.sig");
-	read_vector("notation-go/derived/alpine-selfsigned-2000-2123.pem", &pem);
+	read_vector_buf("notation-go/derived/alpine-selfsigned-2000-2123.pem", &pem);
 	assert_int_equal(nv_certs_parse(pem.data, pem.len, &anchor, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_true(nv_cert_equal(jws->chain[0], anchor[0]));
@@ -259,7 +235,7 @@ static void test_timestamp_envelopes(void **state)
 	struct nv_envelope *env;
 	size_t i;
 
-	NEED_VECTORS();
+	need_vectors();
 	for (i = 0; i < ARRAY_SIZE(stamped); i++) {
 		env = vector_ok(stamped[i].mt, stamped[i].file);
 		expect_token_over_signature(env);
@@ -287,7 +263,7 @@ static void test_e2e_envelopes(void **state)
 	struct nv_envelope *env;
 	size_t i;
 
-	NEED_VECTORS();
+	need_vectors();
 	for (i = 0; i < ARRAY_SIZE(blobs); i++) {
 		env = vector_ok(NV_MT_JWS, blobs[i]);
 		assert_non_null(strstr((char *)env->payload, "sha256:"));
@@ -330,8 +306,8 @@ static void test_jws_conformance(void **state)
 	size_t bad;
 	struct tjws t;
 
-	NEED_VECTORS();
-	read_vector("notation-core-go/signature/jws/testdata/conformance.json", &doc);
+	need_vectors();
+	read_vector_buf("notation-core-go/signature/jws/testdata/conformance.json", &doc);
 	verify_fails(NV_MT_JWS, doc.data, doc.len, "certificate chain is not present");
 	j = json_loadb((char *)doc.data, doc.len, 0, NULL);
 	assert_non_null(j);
@@ -383,8 +359,8 @@ static void test_cose_conformance(void **state)
 	struct nv_envelope *env;
 	struct tcose c;
 
-	NEED_VECTORS();
-	read_vector("notation-core-go/signature/cose/testdata/conformance.json", &doc);
+	need_vectors();
+	read_vector_buf("notation-core-go/signature/cose/testdata/conformance.json", &doc);
 	j = json_loadb((char *)doc.data, doc.len, 0, NULL);
 	assert_non_null(j);
 	hex_decode(json_string_value(json_object_get(json_object_get(j, "protectedHeaders"), "cborHex")), &prot);

@@ -8,11 +8,9 @@
  */
 #include "unit.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config/model.h"
 #include "notation/bundle.h"
@@ -25,61 +23,9 @@
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "vectors.h"
 
 #define NOW 1780272000 /* 2026-06-01T00:00:00Z */
-
-static char *vectors;
-
-static int setup(void **state)
-{
-	const char *env = getenv("FERRY_SHARED_DIR");
-	struct stat st;
-
-	(void)state;
-	vectors = xasprintf("%s/vectors/notation", env && *env ? env : FERRY_SHARED_DIR);
-	if (stat(vectors, &st) < 0) {
-		free(vectors);
-		vectors = NULL;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(vectors);
-	return 0;
-}
-
-static void need_vectors(void)
-{
-	if (!vectors) {
-		print_message("shared vectors not found (set FERRY_SHARED_DIR): skipped\n");
-		skip();
-	}
-}
-
-static unsigned char *read_vector(const char *rel, size_t *len)
-{
-	char *path = xasprintf("%s/%s", vectors, rel);
-	FILE *f = fopen(path, "rbe");
-	unsigned char *data;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	if (fread(data, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("cannot read %s", path);
-	data[n] = '\0';
-	fclose(f);
-	free(path);
-	*len = (size_t)n;
-	return data;
-}
 
 /* ---- trust material with store bindings ------------------------------------------------------ */
 
@@ -119,25 +65,20 @@ static void trust_add_der(struct trust *t, const void *data, size_t len, const c
 /* Every file of a vector trust-store directory, bound to type:name (type NULL: unbound, as Flux). */
 static void trust_add_dir(struct trust *t, const char *rel, const char *type, const char *name)
 {
-	char *path = xasprintf("%s/%s", vectors, rel);
-	struct dirent **names;
-	int n = scandir(path, &names, NULL, alphasort);
+	char *path = vector_path(rel);
+	size_t n_files;
+	char **files = dir_names(path, &n_files);
 
-	if (n < 0)
-		fail_msg("cannot list %s", path);
-	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.') {
-			char *f = xasprintf("%s/%s", rel, names[i]->d_name);
-			size_t len;
-			unsigned char *d = read_vector(f, &len);
+	for (size_t i = 0; i < n_files; i++) {
+		char *f = xasprintf("%s/%s", rel, files[i]);
+		size_t n;
+		struct nv_cert **more = load_vector_certs(f, &n);
 
-			trust_add_der(t, d, len, type, name, names[i]->d_name);
-			free(d);
-			free(f);
-		}
-		free(names[i]);
+		trust_add(t, more, n, type, name, files[i]);
+		free(more);
+		free(f);
 	}
-	free(names);
+	dir_names_free(files, n_files);
 	free(path);
 }
 
@@ -147,14 +88,8 @@ static struct nv_bundle *make_bundle(struct trust *t, const char *sv, const char
 	char *json = xasprintf("{\"version\":\"1.0\",\"trustPolicies\":[{\"name\":\"test-timestamp\",\"registryScopes\":"
 			       "[\"*\"],\"signatureVerification\":%s,\"trustStores\":[%s],\"trustedIdentities\":[\"*\"]}]}",
 			       sv, stores);
-	struct nv_policy *p;
-	struct nv_bundle *b;
-	struct ferry_err e;
+	struct nv_bundle *b = make_test_bundle("ns/test", json, t->certs, t->bindings, t->n);
 
-	if (nv_policy_parse(json, strlen(json), &p, &e) < 0)
-		fail_msg("%s", e.msg);
-	if (nv_bundle_from_parts_bound("ns/test", p, t->certs, t->bindings, t->n, &b, &e) < 0)
-		fail_msg("%s", e.msg);
 	memset(t, 0, sizeof(*t));
 	free(json);
 	return b;
@@ -838,5 +773,5 @@ int main(void)
 		cmocka_unit_test(test_bound_signing_root_is_no_tsa_root),
 		cmocka_unit_test(test_bundle_from_secret),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

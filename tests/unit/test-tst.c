@@ -6,10 +6,8 @@
  */
 #include "unit.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "notation/cert.h"
 #include "notation/tst.h"
@@ -17,77 +15,16 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "vectors.h"
 
 #define GEN_2021 1631887750000000LL /* genTime of the GlobalSign vector tokens, 2021-09-17T14:09:10Z */
 #define JAN_2024 1704758400000000LL /* tspclient's CMS test time, 2024-01-09 */
 
-static char *vectors;
-
-static int setup(void **state)
-{
-	const char *env = getenv("FERRY_SHARED_DIR");
-	struct stat st;
-
-	(void)state;
-	vectors = xasprintf("%s/vectors/notation", env && *env ? env : FERRY_SHARED_DIR);
-	if (stat(vectors, &st) < 0) {
-		free(vectors);
-		vectors = NULL;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(vectors);
-	return 0;
-}
-
-static void need_vectors(void)
-{
-	if (!vectors) {
-		print_message("shared vectors not found (set FERRY_SHARED_DIR): skipped\n");
-		skip();
-	}
-}
-
-static unsigned char *read_vector(const char *rel, size_t *len)
-{
-	char *path = xasprintf("%s/%s", vectors, rel);
-	FILE *f = fopen(path, "rbe");
-	unsigned char *data;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	if (fread(data, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("cannot read %s", path);
-	fclose(f);
-	free(path);
-	*len = (size_t)n;
-	return data;
-}
-
-struct certs {
-	struct nv_cert **v;
-	size_t n;
-};
-
 static struct certs load_certs(const char *rel)
 {
 	struct certs c = { NULL, 0 };
-	size_t len;
-	unsigned char *d = read_vector(rel, &len);
-	struct ferry_err e;
 
-	if (nv_certs_parse(d, len, &c.v, &c.n, &e) < 0)
-		fail_msg("%s: %s", rel, e.msg);
-	free(d);
+	c.v = load_vector_certs(rel, &c.n);
 	return c;
 }
 
@@ -627,5 +564,5 @@ int main(void)
 		cmocka_unit_test(test_made_tokens_signer_eku),
 		cmocka_unit_test(test_accuracy),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

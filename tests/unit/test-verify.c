@@ -6,11 +6,11 @@
  */
 #include "unit.h"
 #include "nvtest-pki.h"
+#include "vectors.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "notation/bundle.h"
 #include "notation/notation.h"
@@ -153,62 +153,12 @@ void __wrap_oci_descriptors_free(struct oci_descriptor *d, size_t n)
 #define REF "localhost:5000/test-repo@" TARGET_DIGEST
 #define NOW 1780272000 /* 2026-06-01T00:00:00Z */
 
-static char *vectors;
 static struct oci_client *const client = (struct oci_client *)&reg;
-
-static int setup(void **state)
-{
-	const char *env = getenv("FERRY_SHARED_DIR");
-	struct stat st;
-
-	vectors = xasprintf("%s/vectors/notation", env && *env ? env : FERRY_SHARED_DIR);
-	if (stat(vectors, &st) < 0) {
-		free(vectors);
-		vectors = NULL;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(vectors);
-	return 0;
-}
 
 static int reset_each(void **state)
 {
 	reg_reset();
 	return 0;
-}
-
-static void need_vectors(void)
-{
-	if (!vectors) {
-		print_message("shared vectors not found (set FERRY_SHARED_DIR): skipped\n");
-		skip();
-	}
-}
-
-static unsigned char *read_vector(const char *rel, size_t *len)
-{
-	char *path = xasprintf("%s/%s", vectors, rel);
-	FILE *f = fopen(path, "rbe");
-	unsigned char *data;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	if (fread(data, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("cannot read %s", path);
-	data[n] = '\0';
-	fclose(f);
-	free(path);
-	*len = (size_t)n;
-	return data;
 }
 
 static struct nv_bundle *bundle(const char *level_sv, const char *scope, const char *cert)
@@ -218,23 +168,14 @@ static struct nv_bundle *bundle(const char *level_sv, const char *scope, const c
 			       scope, level_sv,
 			       strstr(level_sv, "\"skip\"") ? "\"trustStores\":[],\"trustedIdentities\":[]"
 							    : "\"trustStores\":[\"ca:any\"],\"trustedIdentities\":[\"*\"]");
-	struct nv_policy *p;
 	struct nv_cert **certs = NULL;
-	size_t n = 0, len;
+	size_t n = 0;
 	struct nv_bundle *b;
-	struct ferry_err e;
 
-	if (nv_policy_parse(json, strlen(json), &p, &e) < 0)
-		fail_msg("%s", e.msg);
+	if (cert)
+		certs = load_vector_certs(cert, &n);
+	b = make_test_bundle("test/bundle", json, certs, NULL, n);
 	free(json);
-	if (cert) {
-		unsigned char *data = read_vector(cert, &len);
-		if (nv_certs_parse(data, len, &certs, &n, &e) < 0)
-			fail_msg("%s", e.msg);
-		free(data);
-	}
-	if (nv_bundle_from_parts("test/bundle", p, certs, n, &b, &e) < 0)
-		fail_msg("%s", e.msg);
 	return b;
 }
 
@@ -859,5 +800,5 @@ int main(void)
 		cmocka_unit_test(test_signing_authority_time),
 		cmocka_unit_test(test_checks_recorded),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }
