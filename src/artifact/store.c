@@ -415,7 +415,11 @@ static int sync_staged(struct store *s, const char *rel, bool is_blob)
 		}
 		return fsync(fd);
 	}
-	return fs_fsync_tree(fd);
+	/* One syncfs() (tmp/ and artifacts/ share the filesystem), not an
+	 * fsync() per file: a tree of many files kept the daemon's event loop
+	 * (and its watchdog pings) blocked for seconds to minutes, and a file
+	 * the daemon may not open would fail the promotion. */
+	return syncfs(fd);
 }
 
 /* Point `current` at entry: a fresh symlink renamed over the old one. */

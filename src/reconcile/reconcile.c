@@ -375,6 +375,18 @@ static int extract_layer(struct pipeline *p, int blob_fd)
 		ferr_set(&e, "OCIArtifactLayerOperationFailed", "%s", strerror(errno)), rc = -1;
 	else
 		rc = artifact_extract(blob_fd, dfd, ign, NULL, &st, &e);
+	/* write the tree out here, within the worker's deadline: the parent's
+	 * own flush before promotion then finds little left to do */
+	if (rc == 0 && syncfs(dfd) < 0) {
+		int err = errno;
+
+		close(dfd);
+		ignore_free(ign);
+		store_unstage(p->job->store, rel);
+		free(rel);
+		return fail(p, RC_FAIL_STORAGE, "ArchiveOperationFailed", "unable to archive artifact to storage: %s",
+			    strerror(err));
+	}
 	close(dfd);
 	ignore_free(ign);
 	if (rc < 0) {

@@ -4,12 +4,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -464,6 +466,65 @@ static void test_promote_points_current(void **state)
 	free(rel);
 }
 
+/* Stage a tree holding a file its owner may not read and promote it: 0 or
+ * the step that failed. */
+static int promote_unreadable(const char *state_dir)
+{
+	struct store s;
+	struct ferry_err e;
+	char *rel;
+	int fd, rc = 0;
+
+	ferr_clear(&e);
+	if (store_open(state_dir, &s, &e) < 0)
+		return 1;
+	if (store_stage_dir(&s, NS, NAME, &rel, &fd, &e) < 0) {
+		store_close(&s);
+		return 2;
+	}
+	write_at(fd, "secret", "x");
+	if (fchmodat(fd, "secret", 0200, 0) < 0)
+		rc = 3;
+	close(fd);
+	if (!rc && store_promote(&s, NS, NAME, HEX1, rel, false, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		rc = 4;
+	}
+	free(rel);
+	store_close(&s);
+	return rc;
+}
+
+/* Promotion flushes the tree without opening each file: with a walk, a file
+ * the unprivileged daemon may not read failed the promotion, and trees of
+ * many files kept the event loop blocked. As root this runs as nobody. */
+static void test_promote_needs_no_access_to_the_files(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0) {
+		assert_int_equal(promote_unreadable(f->state), 0);
+		open_store(f);
+		assert_current(f, HEX1);
+		return;
+	}
+	assert_int_equal(chown(f->base, 65534, 65534), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		_exit(promote_unreadable(f->state));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	open_store(f);
+	assert_current(f, HEX1);
+}
+
 static void test_promote_keeps_current_and_previous(void **state)
 {
 	struct fixture *f = *state;
@@ -727,6 +788,7 @@ int main(void)
 		T(test_stage_rejects_bad_names),
 		T(test_staging_cleanup),
 		T(test_promote_points_current),
+		T(test_promote_needs_no_access_to_the_files),
 		T(test_promote_keeps_current_and_previous),
 		T(test_gc_keeps_the_revision_current_named),
 		T(test_rebuild_same_revision_swaps_atomically),
