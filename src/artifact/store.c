@@ -463,6 +463,41 @@ static int cmp_newest_first(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static int rename_noreplace(int from_fd, const char *from, int to_fd, const char *to)
+{
+	if (renameat2(from_fd, from, to_fd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* filesystem without RENAME_NOREPLACE: the caller checked `to` is absent */
+	return renameat(from_fd, from, to_fd, to);
+}
+
+/* Remove an old revision so that it vanishes in one step: renamed into tmp/
+ * first (emptied at start), then deleted there. Removed in place, a crash
+ * or an entry that cannot be deleted left a partial tree under a revision
+ * name, which the next collection could even keep as "the previous one". */
+static int remove_revision(struct store *s, int src_fd, const char *ns, const char *name, const char *rev)
+{
+	_cleanup_free_ char *prefix = stage_prefix(ns, name);
+
+	for (int attempt = 0; attempt < LIMIT_STAGE_NAME_ATTEMPTS; attempt++) {
+		char rnd[RANDOM_LEN + 1];
+		_cleanup_free_ char *grave = NULL;
+
+		random_suffix(rnd);
+		grave = xasprintf("%s.%s.old", prefix, rnd);
+		if (rename_noreplace(src_fd, rev, s->tmp_fd, grave) == 0) {
+			if (fs_fsync_dir(src_fd) < 0)
+				return -1;
+			return fs_remove_tree_at(s->tmp_fd, grave);
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	return fs_remove_tree_at(src_fd, rev);
+}
+
 /* Keep `current`'s target and one previous revision: prev (what `current`
  * named before the swap) when it still exists, else the newest other one. */
 static void collect_garbage(struct store *s, int src_fd, const char *ns, const char *name,
@@ -509,23 +544,14 @@ static void collect_garbage(struct store *s, int src_fd, const char *ns, const c
 	for (size_t i = 0; i < n; i++) {
 		if (keep_prev && !strcmp(revs[i].name, keep_prev))
 			continue;
-		if (fs_remove_tree_at(src_fd, revs[i].name) < 0)
+		if ((is_revision_name(revs[i].name) ? remove_revision(s, src_fd, ns, name, revs[i].name)
+						    : fs_remove_tree_at(src_fd, revs[i].name)) < 0)
 			log_warn("cannot remove old revision '%s/artifacts/%s/%s/%s': %s", s->root, ns, name,
 				 revs[i].name, strerror(errno));
 	}
 	for (size_t i = 0; i < n; i++)
 		free(revs[i].name);
 	free(revs);
-}
-
-static int rename_noreplace(int from_fd, const char *from, int to_fd, const char *to)
-{
-	if (renameat2(from_fd, from, to_fd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/* filesystem without RENAME_NOREPLACE: the caller checked `to` is absent */
-	return renameat(from_fd, from, to_fd, to);
 }
 
 /* Staging is private (0700/0600) while a worker fills it; a promoted revision

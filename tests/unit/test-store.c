@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -546,6 +548,63 @@ static void test_promote_keeps_current_and_previous(void **state)
 	assert_listing(f, "tmp", "");
 }
 
+static int set_immutable(const char *path, bool on)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int flags = 0, rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+		rc = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+	}
+	close(fd);
+	return rc;
+}
+
+/* An old revision that cannot be removed completely (here a file marked
+ * immutable; in life a crash half-way) must not stay behind as a partial
+ * tree under its revision name. */
+static void test_gc_removes_a_revision_in_one_step(void **state)
+{
+	struct fixture *f = *state;
+	char *stuck;
+	bool immutable;
+
+	open_store(f);
+	promote_text(f, HEX1, "one");
+	stuck = pathf(f, "artifacts/" NS "/" NAME "/" HEX1 "/sub/stuck");
+	write_at(f->s.root_fd, "artifacts/" NS "/" NAME "/" HEX1 "/sub/stuck", "x");
+	immutable = set_immutable(stuck, true) == 0;
+	free(stuck);
+	if (!immutable) {
+		print_message("skipped: marking a file immutable needs CAP_LINUX_IMMUTABLE and a filesystem "
+			      "that has the flag\n");
+		skip();
+	}
+	promote_text(f, HEX2, "two");
+	promote_text(f, HEX3, "three");
+	{
+		/* unlock the file wherever it is before judging, so that nothing
+		 * immutable outlives the test */
+		char *left = listing(f, "tmp");
+		char *in_tmp = xasprintf("%s/tmp/%s/sub/stuck", f->state, left);
+		char *in_place = pathf(f, "artifacts/" NS "/" NAME "/" HEX1 "/sub/stuck");
+
+		assert_int_equal(set_immutable(*left ? in_tmp : in_place, false), 0);
+		assert_current(f, HEX3);
+		assert_listing(f, "artifacts/" NS "/" NAME, HEX2 " " HEX3 " current");
+		/* what was left lies in tmp/, which is emptied at start */
+		assert_true(str_has_prefix(left, NS "_" NAME ".") && str_has_suffix(left, ".old"));
+		free(in_tmp);
+		free(in_place);
+		free(left);
+	}
+	assert_int_equal(store_clean_staging(&f->s), 0);
+	assert_listing(f, "tmp", "");
+}
+
 static void test_gc_keeps_the_revision_current_named(void **state)
 {
 	struct fixture *f = *state;
@@ -790,6 +849,7 @@ int main(void)
 		T(test_promote_points_current),
 		T(test_promote_needs_no_access_to_the_files),
 		T(test_promote_keeps_current_and_previous),
+		T(test_gc_removes_a_revision_in_one_step),
 		T(test_gc_keeps_the_revision_current_named),
 		T(test_rebuild_same_revision_swaps_atomically),
 		T(test_promote_blob),
