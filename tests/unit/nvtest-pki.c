@@ -15,6 +15,7 @@
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include "notation/cert.h"
+#include "notation/der.h"
 #include "util/b64.h"
 #include "util/mem.h"
 
@@ -87,37 +88,10 @@ void tkey_free(struct tkey *k)
 
 /* ---- DER writing ---- */
 
-static void put_len(struct buf *b, size_t n)
-{
-	unsigned char l[5];
-	int k = 0;
-
-	if (n < 0x80) {
-		l[0] = (unsigned char)n;
-		buf_append(b, l, 1);
-		return;
-	}
-	while (n) {
-		l[4 - k++] = (unsigned char)n;
-		n >>= 8;
-	}
-	l[4 - k] = (unsigned char)(0x80 | k);
-	buf_append(b, l + 4 - k, (size_t)k + 1);
-}
-
-static void tlv(struct buf *b, unsigned tag, const void *p, size_t n)
-{
-	unsigned char t = (unsigned char)tag;
-
-	buf_append(b, &t, 1);
-	put_len(b, n);
-	buf_append(b, p, n);
-}
-
 /* Wrap the contents of inner as one element of out, then free inner. */
 static void wrap(struct buf *out, unsigned tag, struct buf *inner)
 {
-	tlv(out, tag, inner->data, inner->len);
+	der_put_tlv(out, tag, inner->data, inner->len);
 	buf_free(inner);
 }
 
@@ -148,7 +122,7 @@ static void oid(struct buf *b, const char *dotted)
 		p = end + 1;
 		c = strtoul(p, &end, 10);
 	}
-	tlv(b, 0x06, enc, n);
+	der_put_tlv(b, 0x06, enc, n);
 }
 
 static void name(struct buf *out, const char *cn, const char *org)
@@ -157,18 +131,19 @@ static void name(struct buf *out, const char *cn, const char *org)
 
 	if (org) {
 		oid(&atv, "2.5.4.10");
-		tlv(&atv, 0x0c, org, strlen(org));
+		der_put_tlv(&atv, 0x0c, org, strlen(org));
 		wrap(&set, 0x30, &atv);
 		wrap(&seq, 0x31, &set);
 	}
 	oid(&atv, "2.5.4.3");
-	tlv(&atv, 0x0c, cn, strlen(cn));
+	der_put_tlv(&atv, 0x0c, cn, strlen(cn));
 	wrap(&set, 0x30, &atv);
 	wrap(&seq, 0x31, &set);
 	wrap(out, 0x30, &seq);
 }
 
-static void der_time(struct buf *out, int64_t t)
+/* UTCTime before 2050, GeneralizedTime from then on (RFC 5280). */
+static void put_time(struct buf *out, int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -177,9 +152,9 @@ static void der_time(struct buf *out, int64_t t)
 	gmtime_r(&tt, &tm);
 	strftime(s, sizeof(s), "%Y%m%d%H%M%SZ", &tm);
 	if (tm.tm_year + 1900 < 2050)
-		tlv(out, 0x17, s + 2, strlen(s) - 2); /* UTCTime: two-digit year */
+		der_put_tlv(out, 0x17, s + 2, strlen(s) - 2); /* UTCTime: two-digit year */
 	else
-		tlv(out, 0x18, s, strlen(s));
+		der_put_tlv(out, 0x18, s, strlen(s));
 }
 
 static void extension(struct buf *exts, const char *id, bool critical, struct buf *value)
@@ -188,7 +163,7 @@ static void extension(struct buf *exts, const char *id, bool critical, struct bu
 
 	oid(&e, id);
 	if (critical)
-		tlv(&e, 0x01, "\xff", 1);
+		der_put_tlv(&e, 0x01, "\xff", 1);
 	wrap(&e, 0x04, value);
 	wrap(exts, 0x30, &e);
 }
@@ -204,7 +179,7 @@ static void dist_points(struct buf *exts, const char *id, const char *url, const
 
 		if (!u)
 			continue;
-		tlv(&uri, 0x86, u, strlen(u));
+		der_put_tlv(&uri, 0x86, u, strlen(u));
 		wrap(&full, 0xa0, &uri);
 		wrap(&dpn, 0xa0, &full);
 		wrap(&seq, 0x30, &dpn);
@@ -264,36 +239,36 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 	size_t i;
 
 	/* version 3 */
-	tlv(&v, 0x02, "\x02", 1);
+	der_put_tlv(&v, 0x02, "\x02", 1);
 	wrap(&tbs, 0xa0, &v);
 	/* serial */
 	serial[0] = 0x01;
 	for (i = 1; i < sizeof(serial); i++)
 		serial[i] = (unsigned char)rand();
-	tlv(&tbs, 0x02, serial, sizeof(serial));
+	der_put_tlv(&tbs, 0x02, serial, sizeof(serial));
 	/* signature algorithm */
 	if (signer->rsa && o->pss_salt) {
 		struct buf params = BUF_INIT(0), h = BUF_INIT(0), m = BUF_INIT(0), x = BUF_INIT(0);
 		unsigned char salt = (unsigned char)(o->pss_params_salt ? o->pss_params_salt : o->pss_salt);
 
 		oid(&h, "2.16.840.1.101.3.4.2.1");
-		tlv(&h, 0x05, "", 0);
+		der_put_tlv(&h, 0x05, "", 0);
 		wrap(&x, 0x30, &h);
 		wrap(&params, 0xa0, &x);
 		oid(&m, "1.2.840.113549.1.1.8");
 		oid(&h, "2.16.840.1.101.3.4.2.1");
-		tlv(&h, 0x05, "", 0);
+		der_put_tlv(&h, 0x05, "", 0);
 		wrap(&m, 0x30, &h);
 		wrap(&x, 0x30, &m);
 		wrap(&params, 0xa1, &x);
-		tlv(&x, 0x02, &salt, 1);
+		der_put_tlv(&x, 0x02, &salt, 1);
 		wrap(&params, 0xa2, &x);
 		oid(&alg, "1.2.840.113549.1.1.10");
 		wrap(&alg, 0x30, &params);
 	} else if (signer->rsa) {
 		sig_oid = o->sha1 ? "1.2.840.113549.1.1.5" : "1.2.840.113549.1.1.11";
 		oid(&alg, sig_oid);
-		tlv(&alg, 0x05, "", 0);
+		der_put_tlv(&alg, 0x05, "", 0);
 	} else {
 		sig_oid = o->sha1 ? "1.2.840.10045.4.1" : "1.2.840.10045.4.3.2";
 		oid(&alg, sig_oid);
@@ -305,17 +280,17 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 	}
 	/* issuer, validity, subject, key */
 	name(&tbs, o->issuer_key ? o->issuer_cn : o->cn, o->issuer_key ? o->issuer_org : o->org);
-	der_time(&t, o->not_before ? o->not_before : 1577836800);   /* 2020-01-01 */
-	der_time(&t, o->not_after ? o->not_after : 4733510400);     /* 2120-01-01 */
+	put_time(&t, o->not_before ? o->not_before : 1577836800);   /* 2020-01-01 */
+	put_time(&t, o->not_after ? o->not_after : 4733510400);     /* 2120-01-01 */
 	wrap(&tbs, 0x30, &t);
 	name(&tbs, o->cn, o->org);
 	buf_append(&tbs, k->spki, k->spki_len);
 	/* extensions */
 	if (o->is_ca) {
-		tlv(&w, 0x01, "\xff", 1);
+		der_put_tlv(&w, 0x01, "\xff", 1);
 		if (o->path_len >= 0) {
 			unsigned char pl = (unsigned char)o->path_len;
-			tlv(&w, 0x02, &pl, 1);
+			der_put_tlv(&w, 0x02, &pl, 1);
 		}
 		wrap(&v, 0x30, &w);
 		extension(&exts, "2.5.29.19", true, &v);
@@ -335,7 +310,7 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 			}
 		}
 		bits[0] = (unsigned char)(7 - top % 8);
-		tlv(&v, 0x03, bits, (size_t)(2 + top / 8));
+		der_put_tlv(&v, 0x03, bits, (size_t)(2 + top / 8));
 		extension(&exts, "2.5.29.15", !o->key_usage_not_critical, &v);
 	}
 	if (!o->is_ca || o->ekus) {
@@ -355,7 +330,7 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 			if (!u)
 				continue;
 			oid(&ad, "1.3.6.1.5.5.7.48.1");
-			tlv(&ad, 0x86, u, strlen(u));
+			der_put_tlv(&ad, 0x86, u, strlen(u));
 			wrap(&w, 0x30, &ad);
 		}
 		wrap(&v, 0x30, &w);
@@ -371,7 +346,7 @@ void tcert_make(const struct tkey *k, const struct tcert_opts *o, struct buf *de
 		enum wc_HashType ht;
 
 		hash_of(1, k->spki, k->spki_len, id, &idl, &ht);
-		tlv(&v, 0x04, id, idl);
+		der_put_tlv(&v, 0x04, id, idl);
 		extension(&exts, "2.5.29.14", false, &v);
 	}
 	if (o->extra_ext_oid) {
@@ -599,7 +574,7 @@ static void gen_time(struct buf *out, int64_t t, int millis)
 			s[--n] = '\0';
 	}
 	strcat(s, "Z");
-	tlv(out, 0x18, s, strlen(s));
+	der_put_tlv(out, 0x18, s, strlen(s));
 }
 
 static void small_int(struct buf *out, unsigned tag, int64_t v)
@@ -613,7 +588,7 @@ static void small_int(struct buf *out, unsigned tag, int64_t v)
 	} while (v > 0);
 	if (b[k + 1] & 0x80)
 		b[k--] = 0;
-	tlv(out, tag, b + k + 1, (size_t)(8 - k));
+	der_put_tlv(out, tag, b + k + 1, (size_t)(8 - k));
 }
 
 void tcert_serial(const struct buf *cert, struct buf *out)
@@ -633,7 +608,7 @@ static void alg_null(struct buf *out, const char *id)
 	struct buf a = BUF_INIT(0);
 
 	oid(&a, id);
-	tlv(&a, 0x05, "", 0);
+	der_put_tlv(&a, 0x05, "", 0);
 	wrap(out, 0x30, &a);
 }
 
@@ -688,7 +663,7 @@ void ttst_make(const struct tkey *key, const struct buf *signer_cert, const void
 	oid(&tst, o->policy ? o->policy : "1.2.3.4.1");
 	alg_null(&t, hash_oid);
 	hash_of(o->imprint_bits ? o->imprint_bits : 256, message, len, digest, &dlen, &ht);
-	tlv(&t, 0x04, digest, dlen);
+	der_put_tlv(&t, 0x04, digest, dlen);
 	wrap(&tst, 0x30, &t);
 	small_int(&tst, 0x02, 0x1234);
 	gen_time(&tst, o->gen_time, o->gen_millis);
@@ -709,10 +684,10 @@ void ttst_make(const struct tkey *key, const struct buf *signer_cert, const void
 	hash_of(256, content.data, content.len, digest, &dlen, &ht);
 	if (o->wrong_message_digest)
 		digest[0] ^= 1;
-	tlv(&t, 0x04, digest, dlen);
+	der_put_tlv(&t, 0x04, digest, dlen);
 	attribute(&attrs[n_attrs++], "1.2.840.113549.1.9.4", &t);
 	if (o->signing_time) {
-		der_time(&t, o->signing_time);
+		put_time(&t, o->signing_time);
 		attribute(&attrs[n_attrs++], "1.2.840.113549.1.9.5", &t);
 	}
 	if (!o->no_signing_cert_v2) {
@@ -721,12 +696,12 @@ void ttst_make(const struct tkey *key, const struct buf *signer_cert, const void
 		hash_of(256, signer_cert->data, signer_cert->len, digest, &dlen, &ht);
 		if (o->wrong_cert_hash)
 			digest[0] ^= 1;
-		tlv(&id, 0x04, digest, dlen);
+		der_put_tlv(&id, 0x04, digest, dlen);
 		if (!o->no_issuer_serial) {
 			buf_append(&dn, cert->raw_issuer, cert->raw_issuer_len);
 			wrap(&names, 0xa4, &dn);
 			wrap(&is, 0x30, &names);
-			tlv(&is, 0x02, cert->serial, cert->serial_len);
+			der_put_tlv(&is, 0x02, cert->serial, cert->serial_len);
 			wrap(&id, 0x30, &is);
 		}
 		wrap(&ids, 0x30, &id);
@@ -742,7 +717,7 @@ void ttst_make(const struct tkey *key, const struct buf *signer_cert, const void
 	{
 		struct buf whole = BUF_INIT(0);
 
-		tlv(&whole, 0x31, set.data, set.len);
+		der_put_tlv(&whole, 0x31, set.data, set.len);
 		if (key->rsa && o->pss)
 			tsign_pss(key, 256, whole.data, whole.len, 32, &sig);
 		else
@@ -755,7 +730,7 @@ void ttst_make(const struct tkey *key, const struct buf *signer_cert, const void
 	/* SignerInfo */
 	small_int(&si, 0x02, o->signer_version ? o->signer_version : 1);
 	buf_append(&t, cert->raw_issuer, cert->raw_issuer_len);
-	tlv(&t, 0x02, cert->serial, cert->serial_len);
+	der_put_tlv(&t, 0x02, cert->serial, cert->serial_len);
 	wrap(&si, 0x30, &t);
 	alg_null(&si, "2.16.840.1.101.3.4.2.1");
 	wrap(&si, 0xa0, &set);
@@ -810,15 +785,15 @@ void tcrl_make(const struct tkey *issuer_key, const struct tcrl_opts *o, struct 
 	sig_alg(&alg, issuer_key);
 	buf_append(&tbs, alg.data, alg.len);
 	name(&tbs, o->issuer_cn, o->issuer_org);
-	der_time(&tbs, o->this_update);
+	put_time(&tbs, o->this_update);
 	if (!o->no_next_update)
-		der_time(&tbs, o->next_update);
+		put_time(&tbs, o->next_update);
 	for (i = 0; i < o->n_entries; i++) {
 		const struct tcrl_entry *en = &o->entries[i];
 		struct buf ent = BUF_INIT(0), ee = BUF_INIT(0);
 
-		tlv(&ent, 0x02, en->serial->data, en->serial->len);
-		der_time(&ent, en->revoked_at);
+		der_put_tlv(&ent, 0x02, en->serial->data, en->serial->len);
+		put_time(&ent, en->revoked_at);
 		if (en->reason >= 0) {
 			small_int(&v, 0x0a, en->reason);
 			ext_item(&ee, "2.5.29.21", false, &v);
@@ -828,7 +803,7 @@ void tcrl_make(const struct tkey *issuer_key, const struct tcrl_opts *o, struct 
 			ext_item(&ee, "2.5.29.24", false, &v);
 		}
 		if (en->unknown_critical_ext) {
-			tlv(&v, 0x05, "", 0);
+			der_put_tlv(&v, 0x05, "", 0);
 			ext_item(&ee, "1.2.3.4.5.6", true, &v);
 		}
 		if (ee.len)
@@ -852,7 +827,7 @@ void tcrl_make(const struct tkey *issuer_key, const struct tcrl_opts *o, struct 
 		ext_item(&exts, "2.5.29.28", true, &v);
 	}
 	if (o->unknown_critical_ext) {
-		tlv(&v, 0x05, "", 0);
+		der_put_tlv(&v, 0x05, "", 0);
 		ext_item(&exts, "1.2.3.4.5.7", true, &v);
 	}
 	if (exts.len) {
@@ -890,22 +865,22 @@ void tocsp_make(const struct tkey *signer_key, const struct tocsp_opts *o, struc
 		wrap(der, 0x30, &resp);
 		return;
 	}
-	tlv(&t, 0x04, zero20, sizeof(zero20));
+	der_put_tlv(&t, 0x04, zero20, sizeof(zero20));
 	wrap(&rd, 0xa2, &t);                           /* responderID byKey */
 	gen_time(&rd, o->this_update, 0);              /* producedAt */
 	/* SingleResponse */
 	alg_null(&t, "1.3.14.3.2.26");
-	tlv(&t, 0x04, zero20, sizeof(zero20));
-	tlv(&t, 0x04, zero20, sizeof(zero20));
-	tlv(&t, 0x02, o->serial->data, o->serial->len);
+	der_put_tlv(&t, 0x04, zero20, sizeof(zero20));
+	der_put_tlv(&t, 0x04, zero20, sizeof(zero20));
+	der_put_tlv(&t, 0x02, o->serial->data, o->serial->len);
 	wrap(&single, 0x30, &t);
 	if (o->status == 0) {
-		tlv(&single, 0x80, "", 0);
+		der_put_tlv(&single, 0x80, "", 0);
 	} else if (o->status == 1) {
 		gen_time(&t, o->this_update - 3600, 0);
 		wrap(&single, 0xa1, &t);
 	} else {
-		tlv(&single, 0x82, "", 0);
+		der_put_tlv(&single, 0x82, "", 0);
 	}
 	gen_time(&single, o->this_update, 0);
 	if (!o->no_next_update) {
@@ -920,7 +895,7 @@ void tocsp_make(const struct tkey *signer_key, const struct tocsp_opts *o, struc
 			extension(&exts, "2.5.29.24", false, &v);
 		}
 		if (o->critical_ext) {
-			tlv(&v, 0x05, "", 0);
+			der_put_tlv(&v, 0x05, "", 0);
 			extension(&exts, "1.2.3.4.5.8", true, &v);
 		}
 		wrap(&t, 0x30, &exts);
