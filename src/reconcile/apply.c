@@ -194,7 +194,9 @@ bool rc_apply(struct store *s, const struct cfg_source *src, struct rc_status *s
 		cond_setf(&st->conds, COND_RECONCILING, COND_TRUE, "Progressing", gen, now,
 			  "building artifact: new revision '%s' for '%s'", r->revision, str_or(r->ref, src->url));
 	}
-	mark_verification(st, r, gen, now);
+	/* verification the spec does not ask for is never reported */
+	if (src->has_verify)
+		mark_verification(st, r, gen, now);
 
 	switch (r->failure) {
 	case RC_OK:

@@ -235,6 +235,44 @@ static void test_up_to_date_needs_the_stored_revision(void **state)
 	}
 }
 
+/* A source whose spec has no verify block is never reported as verified,
+ * whatever a worker's record says. */
+static void test_verification_only_when_the_spec_asks(void **state)
+{
+	char dir[] = "/tmp/ferry-test-apply-XXXXXX";
+	struct cfg_set *cfg = NULL;
+	const struct cfg_source *src;
+	struct rc_status st;
+	struct rc_result r;
+	struct store s;
+	struct ferry_err e;
+
+	assert_non_null(mkdtemp(dir));
+	ferr_clear(&e);
+	assert_int_equal(cfg_load_text("edge.yaml", APP, sizeof(APP) - 1, &cfg, &e), 0);
+	src = cfg_find_source(cfg, "edge", "app");
+	assert_non_null(src);
+	assert_false(src->has_verify);
+	assert_int_equal(store_open(dir, &s, &e), 0);
+	stored_v1(&s, src, &st);
+	up_to_date(&r, "v1@sha256:" HEX1);
+	r.verify = RC_VERIFY_VERIFIED;
+	r.verify_signer = xstrdup("CN=someone");
+	assert_true(rc_apply(&s, src, &st, &r, 1700000000));
+	assert_null(cond_get(&st.conds, COND_SOURCE_VERIFIED));
+	assert_false(st.has_verification);
+	rc_result_free(&r);
+	rc_status_free(&st);
+	store_close(&s);
+	cfg_set_free(cfg);
+	{
+		int fd = fs_open_dir(dir, false, 0);
+		fs_empty_dir_at(fd);
+		close(fd);
+		rmdir(dir);
+	}
+}
+
 /* What a worker's record may make the parent do: promote only its own
  * staging entry, under the digest its revision names. */
 static void test_result_validation(void **state)
@@ -315,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_jobs_are_refused),
 		cmocka_unit_test(test_up_to_date_needs_the_stored_revision),
 		cmocka_unit_test(test_result_validation),
+		cmocka_unit_test(test_verification_only_when_the_spec_asks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
