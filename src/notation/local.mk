@@ -43,12 +43,13 @@ tests_unit_test_bundle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bundle_LDADD = $(UNIT_LDADD)
 # test-verify and test-conformance serve registry calls from memory / vector files
 tests_unit_test_verify_SOURCES = tests/unit/test-verify.c tests/unit/nvtest-pki.c tests/unit/nvtest-pki.h \
-	tests/unit/vectors.c tests/unit/vectors.h
+	tests/unit/vectors.c tests/unit/vectors.h tests/unit/oci-wrap.h
 tests_unit_test_verify_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_verify_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=oci_referrers,--wrap=oci_get_manifest \
 	-Wl,--wrap=oci_get_blob,--wrap=oci_descriptors_free
 tests_unit_test_verify_LDADD = $(UNIT_LDADD)
-tests_unit_test_conformance_SOURCES = tests/unit/test-conformance.c tests/unit/vectors.c tests/unit/vectors.h
+tests_unit_test_conformance_SOURCES = tests/unit/test-conformance.c tests/unit/oci-wrap.h \
+	tests/unit/vectors.c tests/unit/vectors.h
 tests_unit_test_conformance_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conformance_LDFLAGS = $(tests_unit_test_verify_LDFLAGS)
 tests_unit_test_conformance_LDADD = $(UNIT_LDADD)

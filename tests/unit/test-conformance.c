@@ -12,6 +12,7 @@
  * Messages are notation-go v1.3.2's (the version Flux pins).
  */
 #include "unit.h"
+#include "oci-wrap.h"
 #include "vectors.h"
 
 #include <stdio.h>
@@ -601,14 +602,6 @@ static void lay_load(const char *layout, const char *target_digest)
 	free(index_path);
 	free(tag);
 }
-
-int __wrap_oci_referrers(struct oci_client *c, const char *digest, const char *artifact_type,
-			 struct oci_descriptor **out, size_t *n, struct ferry_err *e);
-int __wrap_oci_get_manifest(struct oci_client *c, const char *digest, size_t max, struct buf *body,
-			    char **content_type, struct ferry_err *e);
-int __wrap_oci_get_blob(struct oci_client *c, const char *digest, int64_t size, size_t max, struct buf *out,
-			struct ferry_err *e);
-void __wrap_oci_descriptors_free(struct oci_descriptor *d, size_t n);
 
 int __wrap_oci_referrers(struct oci_client *c, const char *digest, const char *artifact_type,
 			 struct oci_descriptor **out, size_t *n, struct ferry_err *e)

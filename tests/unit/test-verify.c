@@ -6,6 +6,7 @@
  */
 #include "unit.h"
 #include "nvtest-pki.h"
+#include "oci-wrap.h"
 #include "vectors.h"
 
 #include <stdio.h>
@@ -81,14 +82,6 @@ static void reg_reset(void)
 		oci_descriptor_free(&reg.referrers[i]);
 	memset(&reg, 0, sizeof(reg));
 }
-
-int __wrap_oci_referrers(struct oci_client *c, const char *digest, const char *artifact_type,
-			 struct oci_descriptor **out, size_t *n, struct ferry_err *e);
-int __wrap_oci_get_manifest(struct oci_client *c, const char *digest, size_t max, struct buf *body,
-			    char **content_type, struct ferry_err *e);
-int __wrap_oci_get_blob(struct oci_client *c, const char *digest, int64_t size, size_t max, struct buf *out,
-			struct ferry_err *e);
-void __wrap_oci_descriptors_free(struct oci_descriptor *d, size_t n);
 
 int __wrap_oci_referrers(struct oci_client *c, const char *digest, const char *artifact_type,
 			 struct oci_descriptor **out, size_t *n, struct ferry_err *e)
