@@ -198,8 +198,11 @@ static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct dsource *ds = userdata;
 
-	if (worker_read(&ds->w) == 1)
+	if (worker_read(&ds->w) == 1) {
 		sd_event_source_set_enabled(s, SD_EVENT_OFF);
+		if (ds->w.overflow && !ds->exited)
+			kill(ds->w.pid, SIGKILL);
+	}
 	return 0;
 }
 

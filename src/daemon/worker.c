@@ -195,8 +195,13 @@ int worker_read(struct worker *w)
 	for (;;) {
 		ssize_t n = read(w->fd, chunk, sizeof(chunk));
 		if (n > 0) {
-			if (!w->overflow && buf_append(&w->out, chunk, (size_t)n) < 0)
+			if (buf_append(&w->out, chunk, (size_t)n) < 0) {
+				/* no record is that long: stop reading what a
+				 * runaway worker writes (the caller ends it) */
 				w->overflow = true;
+				w->eof = true;
+				return 1;
+			}
 			continue;
 		}
 		if (n == 0) {
@@ -219,7 +224,10 @@ void worker_result(struct worker *w, int wstatus, bool timed_out, struct rc_resu
 
 	ferr_clear(&e);
 	worker_read(w);
-	if (timed_out)
+	if (w->overflow)
+		msg = xasprintf("reconcile worker (pid %d) sent a result larger than %llu bytes and was killed",
+				(int)w->pid, (unsigned long long)LIMIT_WORKER_RESULT_BYTES);
+	else if (timed_out)
 		msg = xasprintf("reconcile worker (pid %d) exceeded its deadline after %llds and was killed",
 				(int)w->pid, (long long)((ftime_mono_ms() - w->started_ms) / 1000));
 	else if (WIFSIGNALED(wstatus))
@@ -228,9 +236,6 @@ void worker_result(struct worker *w, int wstatus, bool timed_out, struct rc_resu
 	else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
 		msg = xasprintf("reconcile worker (pid %d) exited with status %d", (int)w->pid,
 				WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
-	else if (w->overflow)
-		msg = xasprintf("reconcile worker (pid %d) sent a result larger than %llu bytes", (int)w->pid,
-				(unsigned long long)LIMIT_WORKER_RESULT_BYTES);
 	else if (rc_result_parse((const char *)w->out.data ? (const char *)w->out.data : "", w->out.len,
 				 w->ns, w->name, r, &e) < 0)
 		msg = xasprintf("reconcile worker (pid %d): %s", (int)w->pid, e.msg);

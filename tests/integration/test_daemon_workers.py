@@ -177,3 +177,22 @@ def test_removed_source_readded_while_its_worker_runs(registry, ferry, daemon, s
         assert daemon.stop() == 0
     finally:
         second.stop()
+
+
+def test_worker_flooding_its_pipe_does_not_stall_the_daemon(registry, ferry, daemon, tmp_path):
+    """A worker (exploited, say) that writes without end: ferryd keeps at most
+    the result limit, stops reading and kills it at once, instead of reading
+    and discarding until the worker's deadline."""
+    flood = tmp_path / "flood-worker"
+    flood.write_text("#!/bin/sh\ncat >/dev/null\nexec cat /dev/zero\n")
+    flood.chmod(0o755)
+    ferry.source("app", registry.oci_url("app"), interval="1h", extra_spec=spec("1.0", "timeout: 1s\n"))
+    daemon.start(env={"FERRY_WORKER": str(flood)})
+    ready = daemon.wait_condition("app", "Ready", "False", timeout=30, reason="WorkerFailed")
+    assert "sent a result larger than 262144 bytes and was killed" in ready["message"], ready
+    assert daemon.request("status")[-1].startswith("ok "), "the daemon answers"
+    with open(f"/proc/{daemon.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    assert cpu < 1.5, f"ferryd used {cpu:.1f}s of CPU on a flooding worker"
+    assert daemon.stop() == 0
