@@ -140,6 +140,10 @@ int once_run(const struct cfg_set *cfg, struct store *s, const struct once_opts 
 				worker_read(&sl->w);
 			if (!sl->w.eof)
 				continue;
+			/* a worker past the result limit is read no more: end it, or
+			 * it blocks on its pipe and waitpid() with it */
+			if (sl->w.overflow)
+				kill(sl->w.pid, SIGKILL);
 			if (waitpid(sl->w.pid, &wstatus, 0) < 0)
 				wstatus = 0;
 			if (!finish_slot(s, sl, wstatus))

@@ -196,3 +196,14 @@ def test_worker_flooding_its_pipe_does_not_stall_the_daemon(registry, ferry, dae
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     assert cpu < 1.5, f"ferryd used {cpu:.1f}s of CPU on a flooding worker"
     assert daemon.stop() == 0
+
+
+def test_once_ends_a_flooding_worker(registry, ferry, tmp_path):
+    flood = tmp_path / "flood-worker"
+    flood.write_text("#!/bin/sh\ncat >/dev/null\nexec cat /dev/zero\n")
+    flood.chmod(0o755)
+    ferry.source("app", registry.oci_url("app"), interval="1h", extra_spec=spec("1.0"))
+    p = ferry.run_once(env={"FERRY_WORKER": str(flood)}, timeout=60, check_exit=1)
+    ready = ferry.condition("app", "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "WorkerFailed"), ready
+    assert "sent a result larger than 262144 bytes and was killed" in ready["message"], (ready, p.stderr)
