@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon/scheduler.h"
 #include "daemon/worker.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/status.h"
@@ -19,6 +20,7 @@
 
 struct slot {
 	bool busy;
+	bool timed_out;             /* killed at its deadline, as ferryd does */
 	struct worker w;
 	struct rc_job job;
 	struct rc_status st;
@@ -58,7 +60,7 @@ static bool finish_slot(struct store *s, struct slot *sl, int wstatus)
 	struct rc_result r;
 	bool ready;
 
-	worker_result(&sl->w, wstatus, false, &r);
+	worker_result(&sl->w, wstatus, sl->timed_out, &r);
 	ready = rc_apply(s, sl->src, &sl->st, &r, ftime_now());
 	if (r.failure != RC_OK && r.stage_rel && store_is_stage_name(sl->src->ns, sl->src->name, r.stage_rel))
 		store_unstage(s, r.stage_rel);
@@ -119,6 +121,7 @@ int once_run(const struct cfg_set *cfg, struct store *s, const struct once_opts 
 				continue;
 			}
 			sl->busy = true;
+			sl->timed_out = false;
 			running++;
 		}
 		if (running == 0)
@@ -138,6 +141,14 @@ int once_run(const struct cfg_set *cfg, struct store *s, const struct once_opts 
 				continue;
 			if (pfds[i].revents)
 				worker_read(&sl->w);
+			if (!sl->w.eof && !sl->timed_out &&
+			    ftime_mono_ms() - sl->w.started_ms > sched_worker_deadline(sl->src->timeout_ms)) {
+				log_warn("%s/%s: reconcile worker (pid %d) passed its deadline of %llds; killing it",
+					 sl->src->ns, sl->src->name, (int)sl->w.pid,
+					 (long long)(sched_worker_deadline(sl->src->timeout_ms) / 1000));
+				sl->timed_out = true;
+				kill(sl->w.pid, SIGKILL);
+			}
 			if (!sl->w.eof)
 				continue;
 			/* a worker past the result limit is read no more: end it, or

@@ -207,3 +207,20 @@ def test_once_ends_a_flooding_worker(registry, ferry, tmp_path):
     ready = ferry.condition("app", "Ready")
     assert (ready["status"], ready["reason"]) == ("False", "WorkerFailed"), ready
     assert "sent a result larger than 262144 bytes and was killed" in ready["message"], (ready, p.stderr)
+
+
+def test_once_kills_a_worker_at_its_deadline(registry, ferry, slow_proxy):
+    """ferryd --once gives a worker the deadline ferryd gives it."""
+    push(registry, "app", "1.0", files=big_files(b"slow\n"))
+    # spec.timeout 1s gives a 10 s deadline; the layer trickles in over ~20 s
+    slow_proxy.blob_rate = 100 * 1024
+    ferry.source("app", slow_proxy.oci_url("app"), interval="1h", extra_spec=spec("1.0", "timeout: 1s\n"))
+    t0 = time.monotonic()
+    p = ferry.run_once(timeout=60, check_exit=1)
+    elapsed = time.monotonic() - t0
+    assert 9 <= elapsed < 15, (elapsed, p.stderr)
+    ready = ferry.condition("app", "Ready")
+    assert ready["reason"] == "WorkerFailed", ready
+    assert "exceeded its deadline after 10s and was killed" in ready["message"], ready
+    assert "passed its deadline of 10s; killing it" in p.stderr
+    assert ferry.current("app") is None
