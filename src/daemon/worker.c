@@ -34,6 +34,8 @@ void worker_child_setup(void)
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the worker parses hostile input: it may never gain privileges by exec */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
 static void write_all(int fd, const char *s, size_t len)

@@ -224,3 +224,17 @@ def test_once_kills_a_worker_at_its_deadline(registry, ferry, slow_proxy):
     assert "exceeded its deadline after 10s and was killed" in ready["message"], ready
     assert "passed its deadline of 10s; killing it" in p.stderr
     assert ferry.current("app") is None
+
+
+def test_workers_run_without_new_privileges(registry, ferry, tmp_path):
+    """A worker parses hostile bytes: it runs with no_new_privs, so nothing it
+    execs can gain privileges, even when ferryd runs outside the unit."""
+    probe = tmp_path / "probe-worker"
+    probe.write_text("#!/bin/sh\ncat >/dev/null\n"
+                     "nnp=$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' /proc/self/status)\n"
+                     "printf '{\"failure\":\"fetch\",\"reason\":\"Probe\",\"message\":\"NoNewPrivs=%s\","
+                     "\"verify\":\"not-run\"}' \"$nnp\"\n")
+    probe.chmod(0o755)
+    ferry.source("app", registry.oci_url("app"), interval="1h", extra_spec=spec("1.0"))
+    ferry.run_once(env={"FERRY_WORKER": str(probe)}, timeout=60, check_exit=1)
+    assert ferry.condition("app", "Ready")["message"] == "NoNewPrivs=1"
