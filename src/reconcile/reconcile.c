@@ -29,6 +29,9 @@ struct pipeline {
 	char *tag;                    /* NULL for digest refs */
 	struct buf manifest;          /* bytes of the manifest the revision names */
 	char *manifest_type;
+	struct oci_manifest top;      /* those bytes parsed, when top_error is NULL */
+	char *top_error;
+	struct oci_manifest child;    /* the host platform's manifest when top is an index */
 	struct nv_bundle *bundle;
 };
 
@@ -146,7 +149,9 @@ static int resolve(struct pipeline *p)
 	return 0;
 }
 
-/* The manifest the revision names, fetched by digest once (verify and pull share it). */
+/* The manifest the revision names, fetched by digest and parsed once (verify
+ * and pull share it). A document that does not parse is kept: verification
+ * still names its Content-Type, and pull reports the parse error. */
 static int fetch_manifest(struct pipeline *p)
 {
 	struct ferry_err e;
@@ -158,6 +163,8 @@ static int fetch_manifest(struct pipeline *p)
 			     &p->manifest_type, &e) < 0)
 		return fail(p, RC_FAIL_FETCH, "OCIArtifactPullFailed", "failed to pull artifact from '%s': %s",
 			    p->src->url, e.msg);
+	if (oci_manifest_parse(p->manifest.data, p->manifest.len, p->manifest_type, &p->top, &e) < 0)
+		p->top_error = xstrdup(e.msg);
 	return 0;
 }
 
@@ -178,16 +185,7 @@ static bool verification_needed(const struct pipeline *p, const char *bundle_dig
 
 static const char *manifest_media_type(const struct pipeline *p)
 {
-	struct oci_manifest m;
-	struct ferry_err e;
-	static char mt[128];
-
-	ferr_clear(&e);
-	if (oci_manifest_parse(p->manifest.data, p->manifest.len, p->manifest_type, &m, &e) < 0)
-		return p->manifest_type;
-	snprintf(mt, sizeof(mt), "%s", m.media_type ? m.media_type : p->manifest_type);
-	oci_manifest_free(&m);
-	return mt;
+	return !p->top_error && p->top.media_type ? p->top.media_type : p->manifest_type;
 }
 
 static int verify(struct pipeline *p)
@@ -307,8 +305,9 @@ static const struct oci_descriptor *select_layer(struct pipeline *p, const struc
 	return NULL;
 }
 
-/* Parse the manifest; follow an index to the host platform's child. */
-static int image_manifest(struct pipeline *p, struct oci_manifest *m)
+/* The image manifest to pull: the parsed top manifest, or for an index the
+ * host platform's child. */
+static const struct oci_manifest *image_manifest(struct pipeline *p)
 {
 	struct ferry_err e;
 	const struct oci_descriptor *child;
@@ -317,39 +316,39 @@ static int image_manifest(struct pipeline *p, struct oci_manifest *m)
 	char *ctype = NULL;
 	int rc;
 
+	if (p->top_error) {
+		fail(p, RC_FAIL_FETCH, "OCIArtifactLayerOperationFailed", "failed to parse artifact manifest: %s",
+		     p->top_error);
+		return NULL;
+	}
+	if (!p->top.is_index)
+		return &p->top;
 	ferr_clear(&e);
-	if (oci_manifest_parse(p->manifest.data, p->manifest.len, p->manifest_type, m, &e) < 0)
-		return fail(p, RC_FAIL_FETCH, "OCIArtifactLayerOperationFailed",
-			    "failed to parse artifact manifest: %s", e.msg);
-	if (!m->is_index)
-		return 0;
 	oci_host_platform(&os, &arch, &variant);
-	if (oci_index_select(m, os, arch, variant, &child, &e) < 0) {
-		oci_manifest_free(m);
-		return fail(p, RC_FAIL_FETCH, "OCIArtifactPullFailed", "failed to pull artifact from '%s': %s",
-			    p->src->url, e.msg);
+	if (oci_index_select(&p->top, os, arch, variant, &child, &e) < 0) {
+		fail(p, RC_FAIL_FETCH, "OCIArtifactPullFailed", "failed to pull artifact from '%s': %s",
+		     p->src->url, e.msg);
+		return NULL;
 	}
-	{
-		char *digest = xstrdup(child->digest);
-		oci_manifest_free(m);
-		rc = oci_get_manifest(p->client, digest, LIMIT_MANIFEST_BYTES, &body, &ctype, &e);
-		free(digest);
+	if (oci_get_manifest(p->client, child->digest, LIMIT_MANIFEST_BYTES, &body, &ctype, &e) < 0) {
+		fail(p, RC_FAIL_FETCH, "OCIArtifactPullFailed", "failed to pull artifact from '%s': %s",
+		     p->src->url, e.msg);
+		return NULL;
 	}
-	if (rc < 0)
-		return fail(p, RC_FAIL_FETCH, "OCIArtifactPullFailed", "failed to pull artifact from '%s': %s",
-			    p->src->url, e.msg);
-	rc = oci_manifest_parse(body.data, body.len, ctype, m, &e);
+	rc = oci_manifest_parse(body.data, body.len, ctype, &p->child, &e);
 	buf_free(&body);
 	free(ctype);
-	if (rc < 0)
-		return fail(p, RC_FAIL_FETCH, "OCIArtifactLayerOperationFailed",
-			    "failed to parse artifact manifest: %s", e.msg);
-	if (m->is_index) {
-		oci_manifest_free(m);
-		return fail(p, RC_FAIL_FETCH, "OCIArtifactLayerOperationFailed",
-			    "failed to parse artifact manifest: nested image index");
+	if (rc < 0) {
+		fail(p, RC_FAIL_FETCH, "OCIArtifactLayerOperationFailed", "failed to parse artifact manifest: %s",
+		     e.msg);
+		return NULL;
 	}
-	return 0;
+	if (p->child.is_index) {
+		fail(p, RC_FAIL_FETCH, "OCIArtifactLayerOperationFailed",
+		     "failed to parse artifact manifest: nested image index");
+		return NULL;
+	}
+	return &p->child;
 }
 
 static int extract_layer(struct pipeline *p, int blob_fd)
@@ -411,17 +410,17 @@ static int pull(struct pipeline *p)
 	const struct cfg_source *src = p->src;
 	struct rc_result *r = p->r;
 	const struct oci_descriptor *layer;
-	struct oci_manifest m;
+	const struct oci_manifest *m;
 	struct ferry_err e;
 	char *blob_rel = NULL;
 	int blob_fd = -1, rc = -1;
 
-	if (fetch_manifest(p) < 0 || image_manifest(p, &m) < 0)
+	if (fetch_manifest(p) < 0 || !(m = image_manifest(p)))
 		return -1;
-	layer = select_layer(p, &m);
+	layer = select_layer(p, m);
 	if (!layer)
 		goto out;
-	r->annotations = m.annotations ? json_deep_copy(m.annotations) : json_object();
+	r->annotations = m->annotations ? json_deep_copy(m->annotations) : json_object();
 	r->layer_digest = xstrdup(layer->digest);
 	r->layer_size = layer->size;
 	ferr_clear(&e);
@@ -458,7 +457,6 @@ out:
 		store_unstage(p->job->store, blob_rel);
 		free(blob_rel);
 	}
-	oci_manifest_free(&m);
 	return rc;
 }
 
@@ -482,5 +480,8 @@ out:
 	oci_client_free(p.client);
 	buf_free(&p.manifest);
 	free(p.manifest_type);
+	oci_manifest_free(&p.top);
+	free(p.top_error);
+	oci_manifest_free(&p.child);
 	free(p.tag);
 }
