@@ -199,20 +199,6 @@ void cond_summarize_ready(struct conditions *c, int64_t generation, int64_t now)
 	}
 }
 
-void cond_copy(struct conditions *dst, const struct conditions *src)
-{
-	dst->n = src->n;
-	dst->v = src->n ? xcalloc(src->n, sizeof(*dst->v)) : NULL;
-	for (size_t i = 0; i < src->n; i++) {
-		dst->v[i].type = xstrdup(src->v[i].type);
-		dst->v[i].status = xstrdup(src->v[i].status);
-		dst->v[i].reason = xstrdup(src->v[i].reason);
-		dst->v[i].message = xstrdup(src->v[i].message);
-		dst->v[i].observed_generation = src->v[i].observed_generation;
-		dst->v[i].last_transition = src->v[i].last_transition;
-	}
-}
-
 void cond_free(struct conditions *c)
 {
 	for (size_t i = 0; i < c->n; i++)

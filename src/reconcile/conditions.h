@@ -57,7 +57,6 @@ void cond_delete(struct conditions *c, const char *type);
 void cond_sort(struct conditions *c);
 /* source-controller's Ready summary over the OCIRepository condition list. */
 void cond_summarize_ready(struct conditions *c, int64_t generation, int64_t now);
-void cond_copy(struct conditions *dst, const struct conditions *src);
 void cond_free(struct conditions *c);
 
 json_t *cond_to_json(const struct conditions *c);

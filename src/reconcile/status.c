@@ -213,17 +213,6 @@ int rc_status_from_json(const json_t *j, struct rc_status *st)
 	return 0;
 }
 
-void rc_status_copy(struct rc_status *dst, const struct rc_status *src)
-{
-	json_t *j = rc_status_to_json(src);
-
-	if (rc_status_from_json(j, dst) < 0)
-		memset(dst, 0, sizeof(*dst));
-	/* fields the JSON form does not carry verbatim */
-	dst->observed_generation = src->observed_generation;
-	json_decref(j);
-}
-
 static int open_ns_dir(struct store *s, const char *ns, bool create)
 {
 	return fs_open_dir_at(s->status_fd, ns, create, 0755);

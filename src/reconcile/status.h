@@ -74,7 +74,6 @@ int rc_status_write(struct store *s, const struct rc_status *st, struct ferry_er
 int rc_status_remove(struct store *s, const char *ns, const char *name);
 json_t *rc_status_to_json(const struct rc_status *st);
 int rc_status_from_json(const json_t *j, struct rc_status *st);
-void rc_status_copy(struct rc_status *dst, const struct rc_status *src);
 void rc_status_free(struct rc_status *st);
 void rc_artifact_free(struct rc_artifact *a);
 void rc_verification_free(struct rc_verification *v);

@@ -265,48 +265,6 @@ int fs_remove_tree_at(int dirfd, const char *name)
 	return rc;
 }
 
-int fs_fsync_tree(int dirfd)
-{
-	DIR *d;
-	struct dirent *de;
-	int dupfd, rc = 0;
-
-	dupfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dupfd < 0)
-		return -1;
-	d = fdopendir(dupfd);
-	if (!d) {
-		close(dupfd);
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		int fd;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 || fs_fsync_tree(fd) < 0)
-				rc = -1;
-		} else if (S_ISREG(st.st_mode)) {
-			fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 || fsync(fd) < 0)
-				rc = -1;
-		} else {
-			continue;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	closedir(d);
-	if (fs_fsync_dir(dirfd) < 0)
-		rc = -1;
-	return rc;
-}
-
 bool fs_exists_at(int dirfd, const char *name)
 {
 	struct stat st;

@@ -34,8 +34,6 @@ int fs_remove_tree_at(int dirfd, const char *name);
 /* Remove everything inside the directory, keep the directory. */
 int fs_empty_dir_at(int dirfd);
 int fs_fsync_dir(int dirfd);
-/* Recursively fsync every regular file and directory below dirfd. */
-int fs_fsync_tree(int dirfd);
 bool fs_exists_at(int dirfd, const char *name);
 
 #endif
