@@ -11,12 +11,6 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-static void put(json_t *o, const char *k, const char *v)
-{
-	if (v)
-		json_object_set_new(o, k, json_string(v));
-}
-
 static json_t *loc_json(const struct cfg_loc *l)
 {
 	return json_pack("{s:s,s:i,s:i}", "file", l->file ? l->file : "", "line", l->line, "column", l->column);
@@ -26,37 +20,37 @@ static json_t *source_json(const struct cfg_source *s)
 {
 	json_t *o = json_object();
 
-	put(o, "apiVersion", s->api_version);
-	put(o, "namespace", s->ns);
-	put(o, "name", s->name);
+	fjson_set_str(o, "apiVersion", s->api_version);
+	fjson_set_str(o, "namespace", s->ns);
+	fjson_set_str(o, "name", s->name);
 	json_object_set_new(o, "loc", loc_json(&s->loc));
-	put(o, "url", s->url);
-	put(o, "refDigest", s->ref_digest);
-	put(o, "refSemver", s->ref_semver);
-	put(o, "refSemverFilter", s->ref_semver_filter);
-	put(o, "refTag", s->ref_tag);
+	fjson_set_str(o, "url", s->url);
+	fjson_set_str(o, "refDigest", s->ref_digest);
+	fjson_set_str(o, "refSemver", s->ref_semver);
+	fjson_set_str(o, "refSemverFilter", s->ref_semver_filter);
+	fjson_set_str(o, "refTag", s->ref_tag);
 	json_object_set_new(o, "hasLayerSelector", json_boolean(s->has_layer_selector));
-	put(o, "layerMediaType", s->layer_media_type);
+	fjson_set_str(o, "layerMediaType", s->layer_media_type);
 	json_object_set_new(o, "layerCopy", json_boolean(s->layer_op == CFG_LAYER_COPY));
-	put(o, "provider", s->provider);
-	put(o, "secretRef", s->secret_ref);
-	put(o, "serviceAccount", s->service_account);
-	put(o, "certSecretRef", s->cert_secret_ref);
-	put(o, "proxySecretRef", s->proxy_secret_ref);
+	fjson_set_str(o, "provider", s->provider);
+	fjson_set_str(o, "secretRef", s->secret_ref);
+	fjson_set_str(o, "serviceAccount", s->service_account);
+	fjson_set_str(o, "certSecretRef", s->cert_secret_ref);
+	fjson_set_str(o, "proxySecretRef", s->proxy_secret_ref);
 	json_object_set_new(o, "insecure", json_boolean(s->insecure));
 	json_object_set_new(o, "intervalMs", json_integer(s->interval_ms));
-	put(o, "interval", s->interval);
+	fjson_set_str(o, "interval", s->interval);
 	json_object_set_new(o, "timeoutMs", json_integer(s->timeout_ms));
-	put(o, "timeout", s->timeout);
+	fjson_set_str(o, "timeout", s->timeout);
 	json_object_set_new(o, "hasIgnore", json_boolean(s->has_ignore));
-	put(o, "ignore", s->ignore);
+	fjson_set_str(o, "ignore", s->ignore);
 	json_object_set_new(o, "suspend", json_boolean(s->suspend));
 	json_object_set_new(o, "hasVerify", json_boolean(s->has_verify));
-	put(o, "verifyProvider", s->verify_provider);
-	put(o, "verifySecretRef", s->verify_secret_ref);
+	fjson_set_str(o, "verifyProvider", s->verify_provider);
+	fjson_set_str(o, "verifySecretRef", s->verify_secret_ref);
 	if (s->spec)
 		json_object_set(o, "spec", s->spec);
-	put(o, "specHash", s->spec_hash);
+	fjson_set_str(o, "specHash", s->spec_hash);
 	return o;
 }
 
@@ -64,11 +58,11 @@ static json_t *secret_json(const struct cfg_secret *s)
 {
 	json_t *o = json_object(), *entries = json_array();
 
-	put(o, "namespace", s->ns);
-	put(o, "name", s->name);
-	put(o, "type", s->type);
+	fjson_set_str(o, "namespace", s->ns);
+	fjson_set_str(o, "name", s->name);
+	fjson_set_str(o, "type", s->type);
 	json_object_set_new(o, "loc", loc_json(&s->loc));
-	put(o, "digest", s->digest);
+	fjson_set_str(o, "digest", s->digest);
 	for (size_t i = 0; i < s->n_entries; i++) {
 		char *v = b64_encode_std(s->entries[i].value, s->entries[i].len);
 		json_array_append_new(entries, json_pack("{s:s,s:s}", "key", s->entries[i].key, "value", v));
@@ -106,7 +100,7 @@ char *rc_job_serialize(const struct rc_job *job, const struct rc_job_settings *s
 		add_secret(secrets, job->cfg, src, src->verify_secret_ref);
 	json_object_set_new(o, "secrets", secrets);
 	json_object_set_new(o, "status", rc_status_to_json(job->prev));
-	put(o, "stateDir", settings->state_dir);
+	fjson_set_str(o, "stateDir", settings->state_dir);
 	json_object_set_new(o, "maxSignatures", json_integer(job->max_signatures));
 	json_object_set_new(o, "logPriority", json_integer(settings->log_priority));
 	json_object_set_new(o, "logFormat", json_integer(settings->log_format));

@@ -64,38 +64,32 @@ void rc_result_warn(struct rc_result *r, const char *fmt, ...)
 static const char *const FAILURES[] = { "ok", "stalled", "fetch", "verify", "storage", "worker" };
 static const char *const VERIFY[] = { "not-run", "verified", "skipped", "audit", "failed" };
 
-static void put(json_t *o, const char *k, const char *v)
-{
-	if (v)
-		json_object_set_new(o, k, json_string(v));
-}
-
 char *rc_result_serialize(const struct rc_result *r)
 {
 	json_t *o = json_object(), *w = json_array();
 	char *s;
 
 	json_object_set_new(o, "failure", json_string(FAILURES[r->failure]));
-	put(o, "reason", r->reason);
-	put(o, "message", r->message);
-	put(o, "revision", r->revision);
-	put(o, "ref", r->ref);
-	put(o, "manifestDigest", r->manifest_digest);
+	fjson_set_str(o, "reason", r->reason);
+	fjson_set_str(o, "message", r->message);
+	fjson_set_str(o, "revision", r->revision);
+	fjson_set_str(o, "ref", r->ref);
+	fjson_set_str(o, "manifestDigest", r->manifest_digest);
 	json_object_set_new(o, "upToDate", json_boolean(r->up_to_date));
 	json_object_set_new(o, "staged", json_boolean(r->staged));
-	put(o, "stage", r->stage_rel);
+	fjson_set_str(o, "stage", r->stage_rel);
 	json_object_set_new(o, "stageIsBlob", json_boolean(r->stage_is_blob));
-	put(o, "layerDigest", r->layer_digest);
+	fjson_set_str(o, "layerDigest", r->layer_digest);
 	json_object_set_new(o, "layerSize", json_integer(r->layer_size));
 	if (r->annotations)
 		json_object_set(o, "annotations", r->annotations);
 	json_object_set_new(o, "verify", json_string(VERIFY[r->verify]));
-	put(o, "verifyMessage", r->verify_message);
-	put(o, "verifyLevel", r->verify_level);
-	put(o, "verifyPolicy", r->verify_policy);
-	put(o, "verifySigner", r->verify_signer);
-	put(o, "verifySignature", r->verify_signature);
-	put(o, "bundleDigest", r->bundle_digest);
+	fjson_set_str(o, "verifyMessage", r->verify_message);
+	fjson_set_str(o, "verifyLevel", r->verify_level);
+	fjson_set_str(o, "verifyPolicy", r->verify_policy);
+	fjson_set_str(o, "verifySigner", r->verify_signer);
+	fjson_set_str(o, "verifySignature", r->verify_signature);
+	fjson_set_str(o, "bundleDigest", r->bundle_digest);
 	for (size_t i = 0; i < r->n_warnings; i++)
 		json_array_append_new(w, json_string(r->warnings[i]));
 	json_object_set_new(o, "warnings", w);

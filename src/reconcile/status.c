@@ -89,12 +89,6 @@ void rc_status_free(struct rc_status *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static void set_str(json_t *obj, const char *key, const char *value)
-{
-	if (value)
-		json_object_set_new(obj, key, json_string(value));
-}
-
 json_t *rc_status_to_json(const struct rc_status *st)
 {
 	json_t *root = json_object(), *meta = json_object(), *status = json_object();
@@ -102,8 +96,8 @@ json_t *rc_status_to_json(const struct rc_status *st)
 
 	json_object_set_new(root, "apiVersion", json_string(st->api_version ? st->api_version : ""));
 	json_object_set_new(root, "kind", json_string("OCIRepository"));
-	set_str(meta, "name", st->name);
-	set_str(meta, "namespace", st->ns);
+	fjson_set_str(meta, "name", st->name);
+	fjson_set_str(meta, "namespace", st->ns);
 	json_object_set_new(meta, "generation", json_integer(st->generation));
 	if (st->spec_digest)
 		json_object_set_new(ann, STATUS_SPEC_DIGEST_ANNOTATION, json_string(st->spec_digest));
@@ -117,9 +111,9 @@ json_t *rc_status_to_json(const struct rc_status *st)
 		char ts[32];
 
 		ftime_format_rfc3339(st->artifact.last_update, ts, sizeof(ts));
-		set_str(a, "revision", st->artifact.revision);
-		set_str(a, "digest", st->artifact.digest);
-		set_str(a, "path", st->artifact.path);
+		fjson_set_str(a, "revision", st->artifact.revision);
+		fjson_set_str(a, "digest", st->artifact.digest);
+		fjson_set_str(a, "path", st->artifact.path);
 		json_object_set_new(a, "size", json_integer(st->artifact.size));
 		json_object_set_new(a, "lastUpdateTime", json_string(ts));
 		json_object_set_new(a, "metadata", st->artifact.metadata ? json_deep_copy(st->artifact.metadata)
@@ -132,16 +126,16 @@ json_t *rc_status_to_json(const struct rc_status *st)
 		json_object_set_new(status, "observedIgnore", json_string(st->observed_ignore ? st->observed_ignore : ""));
 	if (st->has_verification) {
 		json_t *v = json_object();
-		set_str(v, "revision", st->verification.revision);
-		set_str(v, "trustBundleDigest", st->verification.bundle_digest);
-		set_str(v, "level", st->verification.level);
-		set_str(v, "policy", st->verification.policy);
-		set_str(v, "signer", st->verification.signer);
-		set_str(v, "signature", st->verification.signature);
-		set_str(v, "result", st->verification.result);
+		fjson_set_str(v, "revision", st->verification.revision);
+		fjson_set_str(v, "trustBundleDigest", st->verification.bundle_digest);
+		fjson_set_str(v, "level", st->verification.level);
+		fjson_set_str(v, "policy", st->verification.policy);
+		fjson_set_str(v, "signer", st->verification.signer);
+		fjson_set_str(v, "signature", st->verification.signature);
+		fjson_set_str(v, "result", st->verification.result);
 		json_object_set_new(status, "verification", v);
 	}
-	set_str(status, "lastHandledReconcileAt", st->last_handled_reconcile_at);
+	fjson_set_str(status, "lastHandledReconcileAt", st->last_handled_reconcile_at);
 	if (st->suspended)
 		json_object_set_new(status, "suspended", json_true());
 	json_object_set_new(root, "status", status);

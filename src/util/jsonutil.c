@@ -93,6 +93,12 @@ json_t *fjson_arr(const json_t *obj, const char *key)
 	return json_is_array(v) ? v : NULL;
 }
 
+void fjson_set_str(json_t *obj, const char *key, const char *value)
+{
+	if (value)
+		json_object_set_new(obj, key, json_string(value));
+}
+
 char *fjson_dump(const json_t *j, bool pretty)
 {
 	char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT));

@@ -27,6 +27,8 @@ const char *fjson_str(const json_t *obj, const char *key);   /* NULL unless a st
 int fjson_uint(const json_t *obj, const char *key, int64_t *out);
 json_t *fjson_obj(const json_t *obj, const char *key);       /* NULL unless an object */
 json_t *fjson_arr(const json_t *obj, const char *key);       /* NULL unless an array */
+/* Set obj[key] to the string value; a NULL value leaves the key out. */
+void fjson_set_str(json_t *obj, const char *key, const char *value);
 /* Serialise compactly with sorted keys; caller frees. */
 char *fjson_dump(const json_t *j, bool pretty);
 

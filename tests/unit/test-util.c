@@ -274,6 +274,12 @@ static void test_json_strict(void **state)
 	memset(deep, '[', 100);
 	memset(deep + 100, ']', 100);
 	assert_null(fjson_parse(deep, 200, "x", &e));
+	j = json_object();
+	fjson_set_str(j, "a", "b");
+	fjson_set_str(j, "absent", NULL);
+	assert_string_equal(fjson_str(j, "a"), "b");
+	assert_null(json_object_get(j, "absent"));
+	json_decref(j);
 	assert_non_null(strstr(e.msg, "nesting deeper"));
 }
 
