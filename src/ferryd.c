@@ -158,13 +158,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-static void report_diags(const struct cfg_set *cfg)
-{
-	for (size_t i = 0; i < cfg->n_diags; i++)
-		log_msg(cfg->diags[i].level == CFG_DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s",
-			cfg->diags[i].message);
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -197,7 +190,7 @@ int main(int argc, char **argv)
 		log_error("%s", e.msg);
 		return 1;
 	}
-	report_diags(cfg);
+	cfg_log_diags(cfg);
 	if (store_open(o.state_dir, &store, &e) < 0) {
 		log_error("%s", e.msg);
 		cfg_set_free(cfg);

@@ -19,6 +19,8 @@ int cfg_load_dir(const char *dir, struct cfg_set **out, struct ferry_err *e);
 int cfg_load_text(const char *name, const char *text, size_t len, struct cfg_set **out,
 		  struct ferry_err *e);
 void cfg_set_free(struct cfg_set *set);
+/* Log every diagnostic of the set (errors as LOG_ERR, warnings as LOG_WARNING). */
+void cfg_log_diags(const struct cfg_set *set);
 
 const struct cfg_source *cfg_find_source(const struct cfg_set *set, const char *ns, const char *name);
 const struct cfg_secret *cfg_find_secret(const struct cfg_set *set, const char *ns, const char *name);

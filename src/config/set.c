@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "config/load.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 /* Room for one more item in an array of n that doubles from first. */
@@ -130,6 +131,12 @@ void cfg_secret_free(struct cfg_secret *s)
 	}
 	free(s->entries);
 	free(s);
+}
+
+void cfg_log_diags(const struct cfg_set *set)
+{
+	for (size_t i = 0; i < set->n_diags; i++)
+		log_msg(set->diags[i].level == CFG_DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s", set->diags[i].message);
 }
 
 void cfg_set_free(struct cfg_set *set)

@@ -113,7 +113,6 @@ int64_t daemon_now_ms(void);
 void daemon_rearm(struct daemon *d);
 void daemon_refresh_status(struct daemon *d);
 void daemon_maybe_exit(struct daemon *d);
-void daemon_report_diags(const struct cfg_set *cfg);
 /* "<what>: <first error diag> (and N more errors)". Caller frees. */
 char *daemon_config_error(const struct cfg_set *cfg, const char *what);
 

@@ -178,12 +178,6 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
-void daemon_report_diags(const struct cfg_set *cfg)
-{
-	for (size_t i = 0; i < cfg->n_diags; i++)
-		log_msg(cfg->diags[i].level == CFG_DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s", cfg->diags[i].message);
-}
-
 static const char *first_error(const struct cfg_set *cfg)
 {
 	for (size_t i = 0; i < cfg->n_diags; i++)
@@ -210,7 +204,7 @@ static void load_initial_config(struct daemon *d)
 		d->config_error = xasprintf("config error: %s", e.msg);
 		set = xcalloc(1, sizeof(*set));
 	} else {
-		daemon_report_diags(set);
+		cfg_log_diags(set);
 		if (set->n_errors)
 			d->config_error = daemon_config_error(set, "config error");
 	}

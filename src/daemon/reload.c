@@ -281,7 +281,7 @@ void reload_config(struct daemon *d, bool from_signal)
 		if (!set) {
 			d->config_error = xasprintf("config error, running the previous config: %s", e.msg);
 		} else {
-			daemon_report_diags(set);
+			cfg_log_diags(set);
 			d->config_error = daemon_config_error(set, "config error, running the previous config");
 		}
 		log_event(LOG_ERR, &f, "configuration reload failed, keeping the previous configuration: %s",
@@ -289,7 +289,7 @@ void reload_config(struct daemon *d, bool from_signal)
 		if (set)
 			cfg_set_free(set);
 	} else {
-		daemon_report_diags(set);
+		cfg_log_diags(set);
 		free(d->config_error);
 		d->config_error = NULL;
 		swap_config(d, set);
