@@ -27,22 +27,6 @@ struct slot {
 	const struct cfg_source *src;
 };
 
-static void load_status(struct store *s, const struct cfg_source *src, struct rc_status *st)
-{
-	struct ferry_err e;
-	bool found = false;
-
-	ferr_clear(&e);
-	if (rc_status_load(s, src->ns, src->name, st, &found, &e) < 0)
-		log_warn("%s/%s: %s", src->ns, src->name, e.msg);
-	if (found) {
-		rc_status_adopt(st, src);
-	} else {
-		rc_status_free(st);
-		rc_status_init(st, src);
-	}
-}
-
 static bool save_status(struct store *s, struct rc_status *st)
 {
 	struct ferry_err e;
@@ -97,7 +81,7 @@ int once_run(const struct cfg_set *cfg, struct store *s, const struct once_opts 
 					sl = &slots[i];
 					break;
 				}
-			load_status(s, src, &sl->st);
+			rc_status_open(s, src, &sl->st, NULL);
 			if (sl->st.suspended) {
 				log_info("%s/%s: reconciliation is suspended (ferryctl suspend)", src->ns, src->name);
 				rc_status_free(&sl->st);

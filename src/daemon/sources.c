@@ -94,22 +94,11 @@ struct dsource *sources_new(struct daemon *d, const struct cfg_source *src, bool
 {
 	struct dsource *ds = xcalloc(1, sizeof(*ds));
 	json_t *before = NULL;
-	struct ferry_err e;
-	bool found = false;
 
 	ds->d = d;
 	ds->src = src;
 	snprintf(ds->key, sizeof(ds->key), "%s/%s", src->ns, src->name);
-	ferr_clear(&e);
-	if (rc_status_load(&d->store, src->ns, src->name, &ds->st, &found, &e) < 0)
-		log_warn("%s: %s", ds->key, e.msg);
-	if (found) {
-		before = rc_status_to_json(&ds->st);
-		rc_status_adopt(&ds->st, src);
-	} else {
-		rc_status_free(&ds->st);
-		rc_status_init(&ds->st, src);
-	}
+	rc_status_open(&d->store, src, &ds->st, &before);
 	events_load(d->store.root_fd, src->ns, src->name, &ds->events);
 	ds->sched.interval_ms = sched_interval(src->interval_ms);
 	ds->sched.due_ms = SCHED_NEVER;

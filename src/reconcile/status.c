@@ -259,6 +259,24 @@ corrupt:
 	return 0;
 }
 
+void rc_status_open(struct store *s, const struct cfg_source *src, struct rc_status *st, json_t **loaded)
+{
+	struct ferry_err e;
+	bool found = false;
+
+	ferr_clear(&e);
+	if (rc_status_load(s, src->ns, src->name, st, &found, &e) < 0)
+		log_warn("%s/%s: %s", src->ns, src->name, e.msg);
+	if (loaded)
+		*loaded = found ? rc_status_to_json(st) : NULL;
+	if (found) {
+		rc_status_adopt(st, src);
+	} else {
+		rc_status_free(st);
+		rc_status_init(st, src);
+	}
+}
+
 int rc_status_write(struct store *s, const struct rc_status *st, struct ferry_err *e)
 {
 	char file[LIMIT_NAME_LEN + 16];

@@ -70,6 +70,11 @@ int rc_status_load(struct store *s, const char *ns, const char *name, struct rc_
 /* Bring a loaded status in line with the current config: identity, and
  * generation + 1 when the spec digest changed. */
 void rc_status_adopt(struct rc_status *st, const struct cfg_source *src);
+/* The status src starts a reconcile with: the file brought in line with the
+ * config (rc_status_adopt), or a fresh one. Read problems are logged. When
+ * loaded is not NULL it gets the status as read before adopting (NULL when
+ * there was none), for callers that rewrite the file only on change. */
+void rc_status_open(struct store *s, const struct cfg_source *src, struct rc_status *st, json_t **loaded);
 int rc_status_write(struct store *s, const struct rc_status *st, struct ferry_err *e);
 int rc_status_remove(struct store *s, const char *ns, const char *name);
 json_t *rc_status_to_json(const struct rc_status *st);
