@@ -493,15 +493,6 @@ void control_source_gone(struct daemon *d, struct dsource *ds, const char *code,
 	}
 }
 
-void control_fail_all(struct daemon *d, const char *code, const char *why)
-{
-	for (struct client *c = d->clients, *next; c; c = next) {
-		next = c->next;
-		if (c->wait_src)
-			reply_error(c, code, why);
-	}
-}
-
 void control_collect_fds(struct daemon *d, int *fds, size_t *n, size_t max)
 {
 	if (d->listen_fd >= 0 && *n < max)

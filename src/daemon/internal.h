@@ -151,7 +151,6 @@ void control_run_finished(struct daemon *d, struct dsource *ds);
 /* Answer everybody waiting for ds with its current Ready condition. */
 void control_answer_now(struct daemon *d, struct dsource *ds);
 void control_source_gone(struct daemon *d, struct dsource *ds, const char *code, const char *why);
-void control_fail_all(struct daemon *d, const char *code, const char *why);
 void control_collect_fds(struct daemon *d, int *fds, size_t *n, size_t max);
 
 #endif
